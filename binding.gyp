@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "tcp_keepalive",
+      "sources": ["native/addon.cc"],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2"],
+      "conditions": [
+        ["OS=='linux'", {"sources": ["native/platform_linux.cc"]}],
+        ["OS=='mac'", {
+          "sources": ["native/platform_darwin.cc"],
+          "xcode_settings": {"MACOSX_DEPLOYMENT_TARGET": "10.15", "OTHER_CFLAGS": ["-Wall", "-Wextra"]}
+        }],
+        ["OS=='freebsd'", {"sources": ["native/platform_freebsd.cc"]}],
+        ["OS=='win'", {
+          "sources": ["native/platform_win.cc"],
+          "libraries": ["-lws2_32"]
+        }]
+      ]
+    }
+  ]
+}

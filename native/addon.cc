@@ -1,0 +1,184 @@
+// The N-API entry: argument checks, the scratch-buffer protocol and exports.
+// The socket work itself lives in platform_*.cc behind tcp_keepalive.h.
+//
+// Results travel through a Float64Array the caller passes in (the scratch),
+// so a call allocates no JavaScript objects; src/binding.ts reads it back
+// and builds Node-style errors. Layout (indexes into the scratch):
+//   [0] status: 0 ok, 1 OS error, 2 not a TCP socket, 3 unsupported option
+//   [1] libuv errno (negative) when status is 1
+//   [2] enum tk_op: the step that failed
+//   [3..] the payload of the call (see each function)
+#include <napi.h>
+
+#include <cmath>
+
+#include "tcp_keepalive.h"
+
+namespace {
+
+enum Status { kOk = 0, kOsError = 1, kNotTcp = 2, kUnsupported = 3 };
+constexpr size_t kScratchLength = 4 + TK_I_COUNT;
+
+struct Call {
+  tk_socket socket;
+  double* out;
+};
+
+// Validates (socket, scratch) shared by every function. JavaScript has
+// already checked the public arguments; these checks keep a wrong internal
+// call from ever reaching the OS with garbage.
+bool Prepare(const Napi::CallbackInfo& info, size_t scratch_index, Call* call) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= scratch_index || !info[0].IsNumber() || !info[scratch_index].IsTypedArray()) {
+    Napi::TypeError::New(env, "tcp-keepalive native: bad arguments").ThrowAsJavaScriptException();
+    return false;
+  }
+  double fd = info[0].As<Napi::Number>().DoubleValue();
+  if (!(fd >= 0) || fd > 9007199254740991.0 || std::floor(fd) != fd) {
+    Napi::RangeError::New(env, "tcp-keepalive native: bad socket number").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::TypedArray ta = info[scratch_index].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() < kScratchLength) {
+    Napi::TypeError::New(env, "tcp-keepalive native: bad scratch").ThrowAsJavaScriptException();
+    return false;
+  }
+  call->socket = static_cast<tk_socket>(fd);
+  call->out = ta.As<Napi::Float64Array>().Data();
+  call->out[0] = kOk;
+  call->out[1] = 0;
+  call->out[2] = TK_OP_NONE;
+  return true;
+}
+
+// Records a failure in the scratch; returns the JS value the caller returns.
+Napi::Value Fail(const Napi::CallbackInfo& info, double* out, int err, int op, const char* kind) {
+  out[2] = op;
+  if (err == TK_ERR_NOT_TCP) {
+    out[0] = kNotTcp;
+    return Napi::String::New(info.Env(), kind ? kind : "unknown");
+  }
+  if (err == TK_ERR_UNSUPPORTED) {
+    out[0] = kUnsupported;
+  } else {
+    out[0] = kOsError;
+    out[1] = tk_uv_error(err);
+  }
+  return info.Env().Undefined();
+}
+
+// Checks that the socket is TCP; on failure fills the scratch.
+bool CheckTcp(const Napi::CallbackInfo& info, const Call& call, Napi::Value* result) {
+  const char* kind = nullptr;
+  int err = tk_check_tcp(call.socket, &kind);
+  if (err == 0) return true;
+  *result = Fail(info, call.out, err, TK_OP_CHECK, kind);
+  return false;
+}
+
+void WriteSettings(const tk_settings& s, double* out) {
+  out[3] = s.mask;
+  out[4] = s.enabled;
+  out[5] = static_cast<double>(s.idle_ms);
+  out[6] = static_cast<double>(s.interval_ms);
+  out[7] = s.count;
+  out[8] = static_cast<double>(s.user_timeout_ms);
+}
+
+bool ReadInt(const Napi::CallbackInfo& info, size_t i, double lo, double hi, double* value) {
+  if (!info[i].IsNumber()) return false;
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= lo && v <= hi) || std::floor(v) != v) return false;
+  *value = v;
+  return true;
+}
+
+// apply(socket, mask, enabled, idleMs, intervalMs, count, userTimeoutMs, scratch)
+// Checks, applies the masked fields, then reads everything back into
+// scratch[3..8] (mask, enabled, idle, interval, count, userTimeout).
+Napi::Value Apply(const Napi::CallbackInfo& info) {
+  Call call;
+  if (!Prepare(info, 7, &call)) return info.Env().Undefined();
+  double mask, enabled, idle, interval, count, user_timeout;
+  const double kMaxMs = 9007199254740991.0;
+  if (!ReadInt(info, 1, 0, 0xffff, &mask) || !ReadInt(info, 2, 0, 1, &enabled) ||
+      !ReadInt(info, 3, 0, kMaxMs, &idle) || !ReadInt(info, 4, 0, kMaxMs, &interval) ||
+      !ReadInt(info, 5, 0, 2147483647.0, &count) || !ReadInt(info, 6, 0, kMaxMs, &user_timeout)) {
+    Napi::TypeError::New(info.Env(), "tcp-keepalive native: bad settings").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  Napi::Value result = info.Env().Undefined();
+  if (!CheckTcp(info, call, &result)) return result;
+
+  tk_settings req = {};
+  req.mask = static_cast<uint32_t>(mask);
+  req.enabled = static_cast<int32_t>(enabled);
+  req.idle_ms = static_cast<int64_t>(idle);
+  req.interval_ms = static_cast<int64_t>(interval);
+  req.count = static_cast<int32_t>(count);
+  req.user_timeout_ms = static_cast<int64_t>(user_timeout);
+  int op = TK_OP_NONE;
+  int err = tk_apply(call.socket, &req, &op);
+  if (err != 0) return Fail(info, call.out, err, op, nullptr);
+
+  tk_settings got = {};
+  err = tk_read(call.socket, &got, &op);
+  if (err != 0) return Fail(info, call.out, err, op, nullptr);
+  WriteSettings(got, call.out);
+  return result;
+}
+
+// read(socket, scratch): scratch[3..8] as for apply.
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  Call call;
+  if (!Prepare(info, 1, &call)) return info.Env().Undefined();
+  Napi::Value result = info.Env().Undefined();
+  if (!CheckTcp(info, call, &result)) return result;
+  tk_settings got = {};
+  int op = TK_OP_NONE;
+  int err = tk_read(call.socket, &got, &op);
+  if (err != 0) return Fail(info, call.out, err, op, nullptr);
+  WriteSettings(got, call.out);
+  return result;
+}
+
+// socketError(socket, scratch): scratch[3] = pending libuv errno, 0 if none.
+Napi::Value SocketError(const Napi::CallbackInfo& info) {
+  Call call;
+  if (!Prepare(info, 1, &call)) return info.Env().Undefined();
+  Napi::Value result = info.Env().Undefined();
+  if (!CheckTcp(info, call, &result)) return result;
+  int pending = 0;
+  int err = tk_socket_error(call.socket, &pending);
+  if (err != 0) return Fail(info, call.out, err, TK_OP_GET_ERROR, nullptr);
+  call.out[3] = pending == 0 ? 0 : tk_uv_error(pending);
+  return result;
+}
+
+// tcpInfo(socket, scratch): scratch[3] = presence bits, scratch[4+i] = field i.
+Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
+  Call call;
+  if (!Prepare(info, 1, &call)) return info.Env().Undefined();
+  Napi::Value result = info.Env().Undefined();
+  if (!CheckTcp(info, call, &result)) return result;
+  tk_tcp_info ti = {};
+  int err = tk_get_tcp_info(call.socket, &ti);
+  if (err != 0) return Fail(info, call.out, err, TK_OP_GET_INFO, nullptr);
+  call.out[3] = ti.present;
+  for (int i = 0; i < TK_I_COUNT; i++) call.out[4 + i] = (ti.present & (1u << i)) ? ti.values[i] : 0;
+  return result;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("apply", Napi::Function::New(env, Apply, "apply"));
+  exports.Set("read", Napi::Function::New(env, Read, "read"));
+  exports.Set("socketError", Napi::Function::New(env, SocketError, "socketError"));
+  exports.Set("tcpInfo", Napi::Function::New(env, TcpInfo, "tcpInfo"));
+  exports.Set("supported", Napi::Number::New(env, tk_supported()));
+  exports.Set("scratchLength", Napi::Number::New(env, static_cast<double>(kScratchLength)));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tcp_keepalive, Init)

@@ -1,0 +1,168 @@
+// Linux: SO_KEEPALIVE, TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT (seconds),
+// TCP_USER_TIMEOUT (milliseconds) and TCP_INFO.
+#include <netinet/tcp.h>
+#include <stddef.h>
+
+#include "posix_sockopt.h"
+
+namespace {
+
+// The kernel's struct tcp_info (include/uapi/linux/tcp.h), declared here
+// because glibc's copy stops before tcpi_notsent_bytes. The kernel only
+// ever appends, and getsockopt returns how much of it this kernel filled:
+// a field beyond that length is reported as absent.
+struct kernel_tcp_info {
+  uint8_t state, ca_state, retransmits, probes, backoff, options;
+  uint8_t wscale, app_limited_flags;
+  uint32_t rto, ato, snd_mss, rcv_mss;
+  uint32_t unacked, sacked, lost, retrans, fackets;
+  uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+  uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd, advmss, reordering;
+  uint32_t rcv_rtt, rcv_space;
+  uint32_t total_retrans;
+  uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+  uint32_t segs_out, segs_in;
+  uint32_t notsent_bytes;
+  uint32_t min_rtt;
+  uint32_t data_segs_in, data_segs_out;
+  uint64_t delivery_rate;
+  uint64_t busy_time, rwnd_limited, sndbuf_limited;
+  uint32_t delivered, delivered_ce;
+  uint64_t bytes_sent, bytes_retrans;
+  uint32_t dsack_dups, reord_seen;
+  uint32_t rcv_ooopack;
+  uint32_t snd_wnd;
+};
+
+int map_state(uint8_t s) {
+  switch (s) {  // Linux numbering (include/net/tcp_states.h)
+    case 1: return TK_STATE_ESTABLISHED;
+    case 2: return TK_STATE_SYN_SENT;
+    case 3: return TK_STATE_SYN_RECV;
+    case 4: return TK_STATE_FIN_WAIT1;
+    case 5: return TK_STATE_FIN_WAIT2;
+    case 6: return TK_STATE_TIME_WAIT;
+    case 7: return TK_STATE_CLOSED;
+    case 8: return TK_STATE_CLOSE_WAIT;
+    case 9: return TK_STATE_LAST_ACK;
+    case 10: return TK_STATE_LISTEN;
+    case 11: return TK_STATE_CLOSING;
+    default: return TK_STATE_UNKNOWN;
+  }
+}
+
+inline void put(tk_tcp_info* out, int field, double value) {
+  out->values[field] = value;
+  out->present |= 1u << field;
+}
+
+}  // namespace
+
+extern "C" {
+
+int tk_check_tcp(tk_socket fd, const char** kind) {
+  // One syscall: SO_PROTOCOL is IPPROTO_TCP only for SOCK_STREAM sockets of
+  // AF_INET/AF_INET6, so it settles type and family at once.
+  int proto = 0;
+  int err = tk_getint(fd, SOL_SOCKET, SO_PROTOCOL, &proto);
+  if (err != 0) return err;
+  if (proto == IPPROTO_TCP) return 0;
+  *kind = tk_describe_socket(fd);
+  return TK_ERR_NOT_TCP;
+}
+
+int tk_apply(tk_socket fd, const tk_settings* req, int* failed) {
+  int err = 0;
+  int s = 0;
+  if (req->mask & TK_F_ENABLE) {
+    *failed = TK_OP_SET_ENABLE;
+    if ((err = tk_setint(fd, SOL_SOCKET, SO_KEEPALIVE, req->enabled ? 1 : 0))) return err;
+  }
+  if (req->mask & TK_F_IDLE) {
+    *failed = TK_OP_SET_IDLE;
+    if ((err = tk_ms_to_s(req->idle_ms, &s)) || (err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPIDLE, s)))
+      return err;
+  }
+  if (req->mask & TK_F_INTERVAL) {
+    *failed = TK_OP_SET_INTERVAL;
+    if ((err = tk_ms_to_s(req->interval_ms, &s)) ||
+        (err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPINTVL, s)))
+      return err;
+  }
+  if (req->mask & TK_F_COUNT) {
+    *failed = TK_OP_SET_COUNT;
+    if ((err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPCNT, req->count))) return err;
+  }
+  if (req->mask & TK_F_USER_TIMEOUT) {
+    *failed = TK_OP_SET_USER_TIMEOUT;
+    if (req->user_timeout_ms < 0 || req->user_timeout_ms > INT_MAX) return EINVAL;
+    if ((err = tk_setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)req->user_timeout_ms)))
+      return err;
+  }
+  *failed = TK_OP_NONE;
+  return 0;
+}
+
+int tk_read(tk_socket fd, tk_settings* out, int* failed) {
+  int v = 0;
+  int err = 0;
+  out->mask = 0;
+  *failed = TK_OP_GET_ENABLE;
+  if ((err = tk_getint(fd, SOL_SOCKET, SO_KEEPALIVE, &v))) return err;
+  out->enabled = v != 0;
+  *failed = TK_OP_GET_IDLE;
+  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v))) return err;
+  out->idle_ms = (int64_t)v * 1000;
+  *failed = TK_OP_GET_INTERVAL;
+  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v))) return err;
+  out->interval_ms = (int64_t)v * 1000;
+  *failed = TK_OP_GET_COUNT;
+  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPCNT, &v))) return err;
+  out->count = v;
+  *failed = TK_OP_GET_USER_TIMEOUT;
+  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v))) return err;
+  out->user_timeout_ms = (uint32_t)v;
+  out->mask = TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT | TK_F_USER_TIMEOUT;
+  *failed = TK_OP_NONE;
+  return 0;
+}
+
+int tk_socket_error(tk_socket fd, int* pending) { return tk_posix_socket_error(fd, pending); }
+
+int tk_get_tcp_info(tk_socket fd, tk_tcp_info* out) {
+  kernel_tcp_info ti;
+  memset(&ti, 0, sizeof ti);
+  socklen_t len = sizeof ti;
+  out->present = 0;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return errno;
+  // Only fields inside what this kernel filled in are reported.
+#define TK_HAS(member) (len >= offsetof(kernel_tcp_info, member) + sizeof ti.member)
+  if (TK_HAS(state)) put(out, TK_I_STATE, map_state(ti.state));
+  if (TK_HAS(retransmits)) put(out, TK_I_RETRANSMITS, ti.retransmits);
+  if (TK_HAS(probes)) put(out, TK_I_PROBES, ti.probes);
+  if (TK_HAS(backoff)) put(out, TK_I_BACKOFF, ti.backoff);
+  if (TK_HAS(rto)) put(out, TK_I_RTO_US, ti.rto);
+  if (TK_HAS(snd_mss)) put(out, TK_I_SND_MSS, ti.snd_mss);
+  if (TK_HAS(unacked)) put(out, TK_I_UNACKED, ti.unacked);
+  if (TK_HAS(lost)) put(out, TK_I_LOST, ti.lost);
+  if (TK_HAS(last_data_sent)) put(out, TK_I_LAST_DATA_SENT_MS, ti.last_data_sent);
+  if (TK_HAS(last_data_recv)) put(out, TK_I_LAST_DATA_RECV_MS, ti.last_data_recv);
+  if (TK_HAS(last_ack_recv)) put(out, TK_I_LAST_ACK_RECV_MS, ti.last_ack_recv);
+  if (TK_HAS(rtt)) put(out, TK_I_RTT_US, ti.rtt);
+  if (TK_HAS(rttvar)) put(out, TK_I_RTT_VAR_US, ti.rttvar);
+  if (TK_HAS(snd_cwnd)) put(out, TK_I_SND_CWND, ti.snd_cwnd);
+  if (TK_HAS(total_retrans)) put(out, TK_I_TOTAL_RETRANS, ti.total_retrans);
+  if (TK_HAS(notsent_bytes)) put(out, TK_I_NOTSENT_BYTES, ti.notsent_bytes);
+  if (TK_HAS(min_rtt)) put(out, TK_I_MIN_RTT_US, ti.min_rtt);
+  if (TK_HAS(bytes_retrans)) put(out, TK_I_BYTES_RETRANS, (double)ti.bytes_retrans);
+#undef TK_HAS
+  return 0;
+}
+
+int tk_uv_error(int os_error) { return -os_error; }
+
+uint32_t tk_supported(void) {
+  return TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT | TK_F_USER_TIMEOUT;
+}
+
+}  // extern "C"

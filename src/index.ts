@@ -1,0 +1,16 @@
+/**
+ * tcp-keepalive: full control of TCP dead-peer detection for Node.js.
+ * @packageDocumentation
+ */
+export { setKeepAlive, getKeepAlive, whenKeepAliveApplied, checkKeepAlive, KEEPALIVE_APPLIED_EVENT } from './keepalive';
+export type { KeepAliveSettings, KeepAliveCheck } from './keepalive';
+export type { KeepAliveOptions } from './options';
+export { getSocketError } from './socket-error';
+export type { PendingSocketError } from './socket-error';
+export { getTcpInfo } from './tcp-info';
+export type { TcpInfo, TcpState } from './tcp-info';
+export type { SocketLike } from './socket-handle';
+export { PLATFORM_LIMITS } from './limits';
+export type { PlatformLimits, Range } from './limits';
+export { bindingPath } from './binding';
+export type { SystemError, CodedError, LibraryErrorCode } from './errors';

@@ -1,0 +1,258 @@
+/**
+ * Kernel keep-alive: apply, read back from the kernel, and keep in force.
+ * @packageDocumentation
+ */
+import type * as net from 'node:net';
+import { invalidArgValue, libraryError } from './errors';
+import { nativeCall, throwIfFailed } from './native-call';
+import { FIELD, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
+import { connectedFd, socketState, type SocketLike } from './socket-handle';
+
+/**
+ * Keep-alive settings as the kernel holds them. Times in **milliseconds**.
+ * A value the OS cannot report is `null`, never invented (Windows cannot
+ * read back what SIO_KEEPALIVE_VALS set; FreeBSD has no user timeout).
+ */
+export interface KeepAliveSettings {
+  /** SO_KEEPALIVE is on. */
+  enabled: boolean;
+  /** Idle time before the first probe, ms (kernel: whole seconds). */
+  idle: number | null;
+  /** Time between unanswered probes, ms (kernel: whole seconds). */
+  interval: number | null;
+  /** Unanswered probes before the connection is dropped. */
+  count: number | null;
+  /** Give-up time for unacknowledged data, ms; 0 = system default. */
+  userTimeout: number | null;
+  /**
+   * Present only where a value shown was not read from the socket: the
+   * fields listed are what was last set (Windows SIO_KEEPALIVE_VALS) or the
+   * OS's fixed value (its probe count of 10).
+   */
+  unverified?: Array<'idle' | 'interval' | 'count'>;
+}
+
+/** Event a `net.Socket` emits when settings deferred until 'connect' were applied. */
+export const KEEPALIVE_APPLIED_EVENT = 'keepAlive';
+
+interface Applied {
+  request: KeepAliveRequest;
+  settings?: KeepAliveSettings;
+  error?: Error;
+  waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]>;
+}
+
+const applied = new WeakMap<net.Socket, Applied>();
+const guarded = new WeakSet<net.Socket>();
+
+function settingsFromScratch(scratch: Float64Array): KeepAliveSettings {
+  const mask = scratch[3];
+  const settings: KeepAliveSettings = {
+    enabled: scratch[4] !== 0,
+    idle: mask & FIELD.idle ? scratch[5] : null,
+    interval: mask & FIELD.interval ? scratch[6] : null,
+    count: mask & FIELD.count ? scratch[7] : null,
+    userTimeout: mask & FIELD.userTimeout ? scratch[8] : null,
+  };
+  if (mask & FIELD.countFixed) settings.unverified = ['count'];
+  return settings;
+}
+
+/** One native call: check the socket, apply the masked fields, read everything back. */
+function applyMasked(fd: number, req: KeepAliveRequest, mask: number, userTimeoutMs: number): KeepAliveSettings {
+  const { native, scratch } = nativeCall();
+  const kind = native.apply(fd, mask, req.enabled ? 1 : 0, req.idleMs, req.intervalMs, req.count, userTimeoutMs, scratch);
+  throwIfFailed(scratch, kind, fd);
+  const settings = settingsFromScratch(scratch);
+  // Windows' fallback cannot read times back: show what was just set, flagged.
+  if (settings.idle === null && mask & FIELD.idle) settings.idle = roundUpToSeconds(req.idleMs);
+  if (settings.interval === null && mask & FIELD.interval) settings.interval = roundUpToSeconds(req.intervalMs);
+  if (scratch[3] & FIELD.timesUnverified) settings.unverified = [...(settings.unverified ?? []), 'idle', 'interval'];
+  return settings;
+}
+
+function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
+  if (req.userTimeoutMs !== 'auto') {
+    return applyMasked(fd, req, req.mask, req.userTimeoutMs);
+  }
+  // 'auto' with a field left as the kernel has it: the kernel's values decide.
+  const first = applyMasked(fd, req, req.mask, 0);
+  if (first.idle === null || first.interval === null || first.count === null) {
+    throw libraryError(
+      'ERR_TCP_KEEPALIVE_UNSUPPORTED',
+      "tcp-keepalive: userTimeout 'auto' needs idle, interval and count; this OS cannot read them back, so pass all three",
+    );
+  }
+  return applyMasked(fd, req, FIELD.userTimeout, first.idle + first.interval * first.count);
+}
+
+function settle(record: Applied): void {
+  for (const [resolve, reject] of record.waiters.splice(0)) {
+    if (record.error) reject(record.error);
+    else resolve(record.settings as KeepAliveSettings);
+  }
+}
+
+function applyToSocket(socket: net.Socket, record: Applied, fd = connectedFd(socket)): KeepAliveSettings {
+  const settings = applyRequest(fd, record.request);
+  record.settings = settings;
+  record.error = undefined;
+  if (record.request.persist) guard(socket);
+  return settings;
+}
+
+function defer(socket: net.Socket, record: Applied): void {
+  const onConnect = (): void => {
+    socket.removeListener('close', onClose);
+    try {
+      const settings = applyToSocket(socket, record);
+      settle(record);
+      socket.emit(KEEPALIVE_APPLIED_EVENT, settings);
+    } catch (error) {
+      record.error = error as Error;
+      settle(record);
+      // The user asked for dead-peer detection; carrying on without it
+      // would be a silent failure, so the socket fails loudly instead.
+      socket.destroy(error as Error);
+    }
+  };
+  const onClose = (): void => {
+    socket.removeListener('connect', onConnect);
+    record.error = libraryError('ERR_SOCKET_CLOSED', 'tcp-keepalive: the socket closed before it connected; keep-alive was not applied');
+    settle(record);
+  };
+  socket.once('connect', onConnect);
+  socket.once('close', onClose);
+}
+
+/**
+ * Re-applies our settings after Node's own `socket.setKeepAlive(true, ms)`,
+ * which resets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 (libuv). A call
+ * with `false` is honoured: keep-alive goes off until Node turns it on again.
+ */
+function guard(socket: net.Socket): void {
+  if (guarded.has(socket)) return;
+  guarded.add(socket);
+  const nodeSetKeepAlive = socket.setKeepAlive;
+  socket.setKeepAlive = function setKeepAliveGuarded(this: net.Socket, enable?: boolean, initialDelay?: number) {
+    const result = nodeSetKeepAlive.call(this, enable, initialDelay);
+    const record = applied.get(this);
+    if (enable && record?.settings && !this.destroyed && !this.pending && !this.connecting) {
+      try {
+        applyToSocket(this, record);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    }
+    return result;
+  };
+}
+
+/**
+ * Turns on and tunes kernel keep-alive for one TCP socket, then reads the
+ * settings back from the kernel.
+ *
+ * A connected socket: applied at once; returns the effective settings (the
+ * caller sees rounding: idle 1500 → 2000). A socket still connecting (or not
+ * connected yet): returns `null` and applies the settings on 'connect'; the
+ * outcome is {@link whenKeepAliveApplied}, and the socket emits
+ * {@link KEEPALIVE_APPLIED_EVENT} with the settings. If they cannot be
+ * applied then, the socket is destroyed with the error (so it surfaces as
+ * 'error'), because settings are never dropped silently.
+ *
+ * @param socket - a net.Socket / tls.TLSSocket, or a raw TCP descriptor (POSIX).
+ * @param options - times in ms; an omitted field is left as the kernel has it.
+ * @returns the effective settings, or `null` when deferred until 'connect'.
+ * @throws TypeError / RangeError with Node codes for bad arguments (nothing
+ *   applied); ERR_TCP_KEEPALIVE_UNSUPPORTED for an option this OS lacks;
+ *   ERR_SOCKET_CLOSED, ERR_TCP_KEEPALIVE_NOT_TCP; OS errors with code, errno, syscall.
+ */
+export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): KeepAliveSettings | null {
+  const request = validateOptions(options);
+  const state = socketState(socket);
+  if (typeof socket === 'number') {
+    if (request.persist) {
+      throw invalidArgValue('options.persist', true, 'needs a net.Socket, not a raw descriptor');
+    }
+    return applyRequest(socket, request);
+  }
+  const record: Applied = { request, waiters: applied.get(socket)?.waiters ?? [] };
+  applied.set(socket, record);
+  if (state.kind === 'pending') {
+    defer(socket, record);
+    return null;
+  }
+  try {
+    const settings = applyToSocket(socket, record, state.fd);
+    settle(record);
+    return settings;
+  } catch (error) {
+    record.error = error as Error;
+    settle(record);
+    throw error;
+  }
+}
+
+/**
+ * The outcome of the last {@link setKeepAlive} on `socket`: resolves with the
+ * effective settings once applied (at once if they already were), rejects
+ * with the error if applying failed or the socket closed before connecting.
+ * Rejects with ERR_INVALID_ARG_VALUE if setKeepAlive was never called on it.
+ */
+export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSettings> {
+  const record = applied.get(socket);
+  if (!record) {
+    return Promise.reject(invalidArgValue('socket', '[net.Socket]', 'has no keep-alive settings from setKeepAlive()'));
+  }
+  if (record.settings) return Promise.resolve(record.settings);
+  if (record.error) return Promise.reject(record.error);
+  return new Promise((resolve, reject) => record.waiters.push([resolve, reject]));
+}
+
+/**
+ * Reads the keep-alive settings from the kernel.
+ * @param socket - a connected net.Socket / tls.TLSSocket, or a raw TCP descriptor.
+ * @throws ERR_TCP_KEEPALIVE_NOT_CONNECTED before 'connect'; as {@link setKeepAlive} otherwise.
+ */
+export function getKeepAlive(socket: SocketLike): KeepAliveSettings {
+  const fd = connectedFd(socket);
+  const { native, scratch } = nativeCall();
+  const kind = native.read(fd, scratch);
+  throwIfFailed(scratch, kind, fd);
+  const settings = settingsFromScratch(scratch);
+  if (scratch[3] & FIELD.timesUnverified && typeof socket !== 'number') {
+    const last = applied.get(socket)?.settings;
+    if (last) {
+      settings.idle = last.idle;
+      settings.interval = last.interval;
+      settings.unverified = [...(settings.unverified ?? []), 'idle', 'interval'];
+    }
+  }
+  return settings;
+}
+
+/** What {@link checkKeepAlive} found. */
+export interface KeepAliveCheck {
+  /** Every field set through {@link setKeepAlive} still holds in the kernel. */
+  intact: boolean;
+  /** Fields whose kernel value differs from what was set. */
+  changed: Array<keyof KeepAliveSettings>;
+  /** The settings in force after the last {@link setKeepAlive}. */
+  expected: KeepAliveSettings;
+  /** The settings the kernel holds now. */
+  actual: KeepAliveSettings;
+}
+
+/**
+ * Compares the kernel's settings with the last {@link setKeepAlive} on this
+ * socket, to notice when Node's own `socket.setKeepAlive()` (or anyone else)
+ * has overwritten them. Returns `null` when setKeepAlive was never applied.
+ */
+export function checkKeepAlive(socket: net.Socket): KeepAliveCheck | null {
+  const expected = applied.get(socket)?.settings;
+  if (!expected) return null;
+  const actual = getKeepAlive(socket);
+  const fields = ['enabled', 'idle', 'interval', 'count', 'userTimeout'] as const;
+  const changed = fields.filter((f) => expected[f] !== null && actual[f] !== null && expected[f] !== actual[f]);
+  return { intact: changed.length === 0, changed, expected, actual };
+}

@@ -1,0 +1,162 @@
+/**
+ * Validation of the public keep-alive options into one native request.
+ * Everything is checked before anything is applied.
+ * @packageDocumentation
+ */
+import { invalidArgType, invalidArgValue, libraryError, outOfRange } from './errors';
+import { currentLimits, type PlatformLimits, type Range } from './limits';
+
+/**
+ * What {@link setKeepAlive} applies. Every time is in **milliseconds**; an
+ * OS that takes seconds gets the value rounded **up** to whole seconds
+ * (1500 → 2000), never down to 0. An omitted field is left as the kernel has it.
+ */
+export interface KeepAliveOptions {
+  /** Turn keep-alive on (SO_KEEPALIVE). Default `true`. `false` turns it off; the other fields are still stored. */
+  enable?: boolean;
+  /** Idle time before the first probe, ms (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS). Linux: 1 ms..32 767 000 ms. */
+  idle?: number;
+  /** Time between unanswered probes, ms (TCP_KEEPINTVL). Linux: 1 ms..32 767 000 ms. */
+  interval?: number;
+  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT), an integer. Linux: 1..127. */
+  count?: number;
+  /**
+   * How long sent data may stay unacknowledged before the connection is
+   * dropped, ms: TCP_USER_TIMEOUT on Linux (ms), TCP_RXT_CONNDROPTIME on
+   * macOS and TCP_MAXRT on Windows (both whole seconds, rounded up).
+   * `0` = the system default (Linux, macOS). `'auto'` = idle + interval × count
+   * of the effective settings, so a busy socket dies as fast as an idle one.
+   */
+  userTimeout?: number | 'auto';
+  /**
+   * Keep these settings in force when Node's own `socket.setKeepAlive()`
+   * runs later (as `http.Agent({ keepAlive: true })` does on every socket
+   * reuse), which otherwise resets interval to 1 s and count to 10.
+   * Only for `net.Socket` arguments. Default `false`.
+   */
+  persist?: boolean;
+}
+
+/** Bits of the native request mask (TK_F_* in native/tcp_keepalive.h). */
+export const FIELD = {
+  enable: 1 << 0,
+  idle: 1 << 1,
+  interval: 1 << 2,
+  count: 1 << 3,
+  userTimeout: 1 << 4,
+  countFixed: 1 << 5,
+  timesUnverified: 1 << 6,
+} as const;
+
+/** A validated request, in milliseconds, ready for the native call. */
+export interface KeepAliveRequest {
+  mask: number;
+  enabled: boolean;
+  idleMs: number;
+  intervalMs: number;
+  count: number;
+  /** Resolved user timeout (ms) or 'auto' when it depends on values the kernel holds. */
+  userTimeoutMs: number | 'auto';
+  persist: boolean;
+}
+
+const KNOWN = new Set(['enable', 'idle', 'interval', 'count', 'userTimeout', 'persist']);
+
+function unsupported(option: string, limits: PlatformLimits): Error {
+  return libraryError(
+    'ERR_TCP_KEEPALIVE_UNSUPPORTED',
+    `tcp-keepalive: option "${option}" is not supported on ${limits.name}`,
+  );
+}
+
+function rangeText(range: Range, unit: string, integer: boolean): string {
+  return `${integer ? 'an integer ' : ''}>= ${range.min} && <= ${range.max}${unit}`;
+}
+
+/** Validates a time in ms; fractions are allowed and rounded up by the OS unit. */
+function time(options: KeepAliveOptions, key: 'idle' | 'interval', limits: PlatformLimits): number | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  const range = limits[key];
+  if (range === undefined) throw unsupported(key, limits);
+  if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value);
+  if (!(value >= range.min && value <= range.max)) {
+    throw outOfRange(`options.${key}`, rangeText(range, ' (milliseconds, applied in whole seconds rounded up)', false), value);
+  }
+  return Math.ceil(value);
+}
+
+function count(options: KeepAliveOptions, limits: PlatformLimits): number | undefined {
+  const value = options.count;
+  if (value === undefined) return undefined;
+  const range = limits.count;
+  if (range === undefined) throw unsupported('count', limits);
+  if (typeof value !== 'number') throw invalidArgType('options.count', 'of type number', value);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw outOfRange('options.count', rangeText(range, ' (probes)', true), value);
+  }
+  return value;
+}
+
+function userTimeout(options: KeepAliveOptions, limits: PlatformLimits): number | 'auto' | undefined {
+  const value = options.userTimeout;
+  if (value === undefined) return undefined;
+  const range = limits.userTimeout;
+  if (range === undefined) throw unsupported('userTimeout', limits);
+  if (value === 'auto') return value;
+  if (typeof value !== 'number') throw invalidArgType('options.userTimeout', "of type number or the string 'auto'", value);
+  const unit = limits.userTimeoutInSeconds ? ' (milliseconds, applied in whole seconds rounded up)' : ' (milliseconds)';
+  if (!(value >= range.min && value <= range.max)) throw outOfRange('options.userTimeout', rangeText(range, unit, false), value);
+  return Math.ceil(value);
+}
+
+/** Rounds a time up to the whole seconds the kernel stores it in. */
+export function roundUpToSeconds(ms: number): number {
+  return Math.ceil(ms / 1000) * 1000;
+}
+
+/**
+ * Checks every option against the current OS's limits and returns the
+ * native request. Throws TypeError / RangeError (Node codes) or
+ * ERR_TCP_KEEPALIVE_UNSUPPORTED; never applies anything itself.
+ */
+export function validateOptions(options: unknown, limits: PlatformLimits = currentLimits()): KeepAliveRequest {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgType('options', 'of type object', options);
+  }
+  for (const key of Object.keys(options)) {
+    // A misspelt option would otherwise be a silent no-op.
+    if (!KNOWN.has(key)) throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], 'is not a keep-alive option');
+  }
+  const o = options as KeepAliveOptions;
+  if (o.enable !== undefined && typeof o.enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', o.enable);
+  if (o.persist !== undefined && typeof o.persist !== 'boolean') throw invalidArgType('options.persist', 'of type boolean', o.persist);
+
+  const idle = time(o, 'idle', limits);
+  const interval = time(o, 'interval', limits);
+  const probes = count(o, limits);
+  let timeout = userTimeout(o, limits);
+  if (timeout === 'auto' && idle !== undefined && interval !== undefined && probes !== undefined) {
+    // Known now: the effective (rounded) values, so one native call suffices.
+    timeout = roundUpToSeconds(idle) + roundUpToSeconds(interval) * probes;
+  }
+  if (typeof timeout === 'number' && limits.userTimeout && timeout > limits.userTimeout.max) {
+    throw outOfRange('options.userTimeout', `<= ${limits.userTimeout.max} (idle + interval × count)`, timeout);
+  }
+
+  let mask = FIELD.enable;
+  if (idle !== undefined) mask |= FIELD.idle;
+  if (interval !== undefined) mask |= FIELD.interval;
+  if (probes !== undefined) mask |= FIELD.count;
+  if (timeout !== undefined && timeout !== 'auto') mask |= FIELD.userTimeout;
+  return {
+    mask,
+    enabled: o.enable !== false,
+    idleMs: idle ?? 0,
+    intervalMs: interval ?? 0,
+    count: probes ?? 0,
+    userTimeoutMs: timeout ?? 0,
+    persist: o.persist === true,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Finding the OS socket behind what the user passes: a net.Socket (client
+ * or server side), a tls.TLSSocket, or a raw POSIX file descriptor.
+ * @packageDocumentation
+ */
+import * as net from 'node:net';
+import { binding } from './binding';
+import { invalidArgType, libraryError, outOfRange } from './errors';
+
+/**
+ * What the functions of this library accept: a `net.Socket` (from
+ * `net.connect`, a `net`/`http`/`https` server), a `tls.TLSSocket`, or a raw
+ * POSIX file descriptor number of a TCP socket (not on Windows).
+ */
+export type SocketLike = net.Socket | number;
+
+/** Where a socket stands: its descriptor, or why there is none yet. */
+export type SocketState =
+  | { kind: 'fd'; fd: number }
+  | { kind: 'pending'; socket: net.Socket };
+
+interface HandleLike {
+  fd?: unknown;
+  _parent?: HandleLike | null;
+}
+
+interface SocketInternals {
+  _handle?: HandleLike | null;
+  _parent?: SocketInternals | null;
+}
+
+function fdOf(handle: HandleLike | null | undefined): number {
+  const fd = handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+}
+
+/**
+ * The descriptor of a connected socket. Looks at the handle itself, then at
+ * the TCP handle a TLS handle wraps, then at the socket a TLSSocket was
+ * built on; never assumes one property path.
+ */
+function descriptorOf(socket: net.Socket): number {
+  const s = socket as unknown as SocketInternals;
+  let fd = fdOf(s._handle);
+  if (fd < 0) fd = fdOf(s._handle?._parent);
+  if (fd < 0 && s._parent) fd = fdOf(s._parent._handle);
+  if (fd < 0 && process.platform === 'win32') fd = windowsSocketOf(socket);
+  return fd;
+}
+
+/** Windows gives JavaScript no SOCKET: the addon finds it by the endpoints. */
+function windowsSocketOf(socket: net.Socket): number {
+  const find = binding().findSocket;
+  const { localAddress, localPort, remoteAddress, remotePort } = socket;
+  if (!find || !localAddress || !localPort || !remoteAddress || !remotePort) return -1;
+  return find(localAddress, localPort, remoteAddress, remotePort);
+}
+
+/** Validates a raw descriptor number. */
+function rawDescriptor(fd: number, name: string): number {
+  if (!Number.isInteger(fd) || fd < 0 || fd > 2 ** 31 - 1) {
+    throw outOfRange(name, 'an integer >= 0 && <= 2147483647 (a file descriptor)', fd);
+  }
+  if (process.platform === 'win32') {
+    throw invalidArgType(name, 'an instance of net.Socket on Windows (raw descriptors are POSIX only)', fd);
+  }
+  return fd;
+}
+
+/**
+ * Resolves `socket` to its descriptor, or reports that it is not connected
+ * yet. Throws ERR_INVALID_ARG_TYPE for anything that is not a socket,
+ * ERR_SOCKET_CLOSED for a destroyed one, ERR_TCP_KEEPALIVE_NO_FD when a
+ * connected socket has no descriptor (e.g. a TLSSocket over a non-TCP stream).
+ */
+export function socketState(socket: unknown, name = 'socket'): SocketState {
+  if (typeof socket === 'number') return { kind: 'fd', fd: rawDescriptor(socket, name) };
+  if (!(socket instanceof net.Socket)) {
+    throw invalidArgType(name, 'an instance of net.Socket or tls.TLSSocket, or a file descriptor number', socket);
+  }
+  if (socket.destroyed) throw libraryError('ERR_SOCKET_CLOSED', 'Socket is closed');
+  if (socket.pending || socket.connecting) return { kind: 'pending', socket };
+  const fd = descriptorOf(socket);
+  if (fd < 0) {
+    throw libraryError(
+      'ERR_TCP_KEEPALIVE_NO_FD',
+      'tcp-keepalive: this socket has no TCP descriptor (it is not backed by a TCP handle, e.g. a TLSSocket over another stream)',
+    );
+  }
+  return { kind: 'fd', fd };
+}
+
+/** Like {@link socketState} but a socket that is not connected yet is an error. */
+export function connectedFd(socket: unknown, name = 'socket'): number {
+  const state = socketState(socket, name);
+  if (state.kind === 'fd') return state.fd;
+  throw libraryError('ERR_TCP_KEEPALIVE_NOT_CONNECTED', 'tcp-keepalive: the socket is not connected yet (wait for its "connect" event)');
+}
