@@ -1,0 +1,87 @@
+/**
+ * The client of the dead-peer lab: connects to the peer, applies keep-alive
+ * with this library, samples TCP_INFO so the last ACK before a death is
+ * known (Node closes the fd before it emits 'error'), and reports on stdout.
+ * argv[2]: JSON { host, port, keepAlive? }. Commands on stdin:
+ * { cmd: 'write', bytes }, { cmd: 'write-every', ms, bytes }, { cmd: 'stop-writing' }, { cmd: 'pause' }, { cmd: 'resume' }.
+ * @packageDocumentation
+ */
+import * as net from 'node:net';
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { getTcpInfo, setKeepAlive, type KeepAliveOptions, type TcpInfo } from '../index';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as { host: string; port: number; keepAlive?: KeepAliveOptions; sampleMs?: number };
+const report = (type: string, fields: Record<string, unknown> = {}): void => {
+  process.stdout.write(`${JSON.stringify({ type, at: Date.now(), ...fields })}\n`);
+};
+
+let last: { at: number; info: TcpInfo } | undefined;
+let writer: NodeJS.Timeout | undefined;
+let written = 0;
+const hash = createHash('sha256');
+
+const socket = net.connect(config.port, config.host, () => {
+  const settings = config.keepAlive ? setKeepAlive(socket, config.keepAlive) : null;
+  report('connected', { settings, localPort: socket.localPort });
+  sampler.refresh();
+});
+const sampler = setInterval(() => {
+  if (socket.destroyed || socket.pending) return;
+  try {
+    last = { at: Date.now(), info: getTcpInfo(socket) };
+  } catch {
+    // the socket is closing; the last good sample stands
+  }
+}, config.sampleMs ?? 20);
+
+function lastAckAt(): number | undefined {
+  const ago = last?.info.lastAckReceivedAgoMs;
+  return last && ago !== undefined ? last.at - ago : undefined;
+}
+
+socket.on('data', (chunk) => report('data', { bytes: chunk.length }));
+socket.on('end', () => report('end', { lastAckAt: lastAckAt() }));
+socket.on('error', (error: NodeJS.ErrnoException) => {
+  report('error', { code: error.code, errno: error.errno, syscall: error.syscall, lastAckAt: lastAckAt(), lastInfo: last?.info });
+});
+socket.on('close', () => {
+  clearInterval(sampler);
+  if (writer) clearInterval(writer);
+  report('close');
+});
+
+function write(bytes: number): void {
+  const chunk = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) chunk[i] = (written + i) & 0xff;
+  written += bytes;
+  hash.update(chunk);
+  socket.write(chunk);
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const command = JSON.parse(line) as { cmd: string; ms?: number; bytes?: number };
+  switch (command.cmd) {
+    case 'write':
+      write(command.bytes ?? 1);
+      break;
+    case 'write-every':
+      if (writer) clearInterval(writer);
+      writer = setInterval(() => write(command.bytes ?? 100), command.ms ?? 100);
+      break;
+    case 'stop-writing':
+      if (writer) clearInterval(writer);
+      report('written', { bytes: written, sha256: hash.copy().digest('hex') });
+      break;
+    case 'pause':
+      socket.pause();
+      break;
+    case 'resume':
+      socket.resume();
+      break;
+    case 'info':
+      report('info', { info: last?.info, lastAckAt: lastAckAt() });
+      break;
+  }
+});
+process.stdin.on('end', () => process.exit(0));
