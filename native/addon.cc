@@ -11,6 +11,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <string>
 
 #include "tcp_keepalive.h"
 
@@ -169,11 +170,34 @@ Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   return result;
 }
 
+#ifdef _WIN32
+// findSocket(localAddress, localPort, remoteAddress, remotePort) → SOCKET or -1.
+Napi::Value FindSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsString() || !info[3].IsNumber()) {
+    Napi::TypeError::New(env, "tcp-keepalive native: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  struct uv_loop_s* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return Napi::Number::New(env, -1);
+  std::string local = info[0].As<Napi::String>().Utf8Value();
+  std::string remote = info[2].As<Napi::String>().Utf8Value();
+  tk_socket found = (tk_socket)-1;
+  int err = tk_find_socket(loop, local.c_str(), info[1].As<Napi::Number>().Int32Value(), remote.c_str(),
+                           info[3].As<Napi::Number>().Int32Value(), &found);
+  if (err != 0 || found == (tk_socket)-1) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, static_cast<double>(found));
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("apply", Napi::Function::New(env, Apply, "apply"));
   exports.Set("read", Napi::Function::New(env, Read, "read"));
   exports.Set("socketError", Napi::Function::New(env, SocketError, "socketError"));
   exports.Set("tcpInfo", Napi::Function::New(env, TcpInfo, "tcpInfo"));
+#ifdef _WIN32
+  exports.Set("findSocket", Napi::Function::New(env, FindSocket, "findSocket"));
+#endif
   exports.Set("supported", Napi::Number::New(env, tk_supported()));
   exports.Set("scratchLength", Napi::Number::New(env, static_cast<double>(kScratchLength)));
   return exports;

@@ -140,6 +140,13 @@ int tk_uv_error(int os_error);
 // Which settings this OS supports at all (TK_F_* bits).
 uint32_t tk_supported(void);
 
+#ifdef _WIN32
+// Windows only: the SOCKET of the libuv TCP handle on `loop` (a uv_loop_t*)
+// whose local and remote endpoints match; *found = (tk_socket)-1 if none.
+int tk_find_socket(void* loop, const char* local_address, int local_port, const char* remote_address,
+                   int remote_port, tk_socket* found);
+#endif
+
 #ifdef __cplusplus
 }
 #endif
