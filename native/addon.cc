@@ -1,9 +1,12 @@
 // The N-API entry: argument checks, the scratch-buffer protocol and exports.
 // The socket work itself lives in platform_*.cc behind tcp_keepalive.h.
 //
-// Results travel through a Float64Array the caller passes in (the scratch),
-// so a call allocates no JavaScript objects; src/binding.ts reads it back
-// and builds Node-style errors. Layout (indexes into the scratch):
+// Requests and results travel through one Float64Array per environment
+// (the scratch), created here at load time and exported as `scratch`, so a
+// call takes just the socket and allocates no JavaScript objects;
+// src/native-call.ts reads it back and builds Node-style errors. Its memory
+// is allocated here, off the JS heap, so its address never moves.
+// Layout (indexes into the scratch):
 //   [0] status: 0 ok, 1 OS error, 2 not a TCP socket, 3 unsupported option
 //   [1] libuv errno (negative) when status is 1
 //   [2] enum tk_op: the step that failed
@@ -25,12 +28,19 @@ struct Call {
   double* out;
 };
 
-// Validates (socket, scratch) shared by every function. JavaScript has
-// already checked the public arguments; these checks keep a wrong internal
-// call from ever reaching the OS with garbage.
-bool Prepare(const Napi::CallbackInfo& info, size_t scratch_index, Call* call) {
+// Per environment (main thread and each worker): the scratch and a
+// reference that keeps it alive.
+struct InstanceData {
+  Napi::Reference<Napi::Float64Array> ref;
+  double* data;
+};
+
+// Reads the socket argument shared by every function. JavaScript has already
+// checked the public arguments; these checks keep a wrong internal call from
+// ever reaching the OS with garbage.
+bool Prepare(const Napi::CallbackInfo& info, Call* call) {
   Napi::Env env = info.Env();
-  if (info.Length() <= scratch_index || !info[0].IsNumber() || !info[scratch_index].IsTypedArray()) {
+  if (info.Length() < 1 || !info[0].IsNumber()) {
     Napi::TypeError::New(env, "tcp-keepalive native: bad arguments").ThrowAsJavaScriptException();
     return false;
   }
@@ -39,13 +49,8 @@ bool Prepare(const Napi::CallbackInfo& info, size_t scratch_index, Call* call) {
     Napi::RangeError::New(env, "tcp-keepalive native: bad socket number").ThrowAsJavaScriptException();
     return false;
   }
-  Napi::TypedArray ta = info[scratch_index].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() < kScratchLength) {
-    Napi::TypeError::New(env, "tcp-keepalive native: bad scratch").ThrowAsJavaScriptException();
-    return false;
-  }
   call->socket = static_cast<tk_socket>(fd);
-  call->out = ta.As<Napi::Float64Array>().Data();
+  call->out = env.GetInstanceData<InstanceData>()->data;
   call->out[0] = kOk;
   call->out[1] = 0;
   call->out[2] = TK_OP_NONE;
@@ -86,25 +91,26 @@ void WriteSettings(const tk_settings& s, double* out) {
   out[8] = static_cast<double>(s.user_timeout_ms);
 }
 
-bool ReadInt(const Napi::CallbackInfo& info, size_t i, double lo, double hi, double* value) {
-  if (!info[i].IsNumber()) return false;
-  double v = info[i].As<Napi::Number>().DoubleValue();
+// A request value from the scratch: an integer in [lo, hi], else false.
+bool ReadInt(const double* slot, double lo, double hi, int64_t* value) {
+  double v = *slot;
   if (!(v >= lo && v <= hi) || std::floor(v) != v) return false;
-  *value = v;
+  *value = static_cast<int64_t>(v);
   return true;
 }
 
-// apply(socket, mask, enabled, idleMs, intervalMs, count, userTimeoutMs, scratch)
-// Checks, applies the masked fields, then reads everything back into
-// scratch[3..8] (mask, enabled, idle, interval, count, userTimeout).
+// apply(socket): the request comes in scratch[3..8] (mask, enabled, idleMs,
+// intervalMs, count, userTimeoutMs). Checks the socket,
+// applies the masked fields, then reads everything back into scratch[3..8].
 Napi::Value Apply(const Napi::CallbackInfo& info) {
   Call call;
-  if (!Prepare(info, 7, &call)) return info.Env().Undefined();
-  double mask, enabled, idle, interval, count, user_timeout;
+  if (!Prepare(info, &call)) return info.Env().Undefined();
   const double kMaxMs = 9007199254740991.0;
-  if (!ReadInt(info, 1, 0, 0xffff, &mask) || !ReadInt(info, 2, 0, 1, &enabled) ||
-      !ReadInt(info, 3, 0, kMaxMs, &idle) || !ReadInt(info, 4, 0, kMaxMs, &interval) ||
-      !ReadInt(info, 5, 0, 2147483647.0, &count) || !ReadInt(info, 6, 0, kMaxMs, &user_timeout)) {
+  int64_t mask, enabled, idle, interval, count, user_timeout;
+  const double* in = call.out + 3;
+  if (!ReadInt(in, 0, 0xffff, &mask) || !ReadInt(in + 1, 0, 1, &enabled) || !ReadInt(in + 2, 0, kMaxMs, &idle) ||
+      !ReadInt(in + 3, 0, kMaxMs, &interval) || !ReadInt(in + 4, 0, 2147483647.0, &count) ||
+      !ReadInt(in + 5, 0, kMaxMs, &user_timeout)) {
     Napi::TypeError::New(info.Env(), "tcp-keepalive native: bad settings").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
@@ -114,10 +120,10 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
   tk_settings req = {};
   req.mask = static_cast<uint32_t>(mask);
   req.enabled = static_cast<int32_t>(enabled);
-  req.idle_ms = static_cast<int64_t>(idle);
-  req.interval_ms = static_cast<int64_t>(interval);
+  req.idle_ms = idle;
+  req.interval_ms = interval;
   req.count = static_cast<int32_t>(count);
-  req.user_timeout_ms = static_cast<int64_t>(user_timeout);
+  req.user_timeout_ms = user_timeout;
   int op = TK_OP_NONE;
   int err = tk_apply(call.socket, &req, &op);
   if (err != 0) return Fail(info, call.out, err, op, nullptr);
@@ -129,10 +135,10 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// read(socket, scratch): scratch[3..8] as for apply.
+// read(socket): scratch[3..8] as for apply.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   Call call;
-  if (!Prepare(info, 1, &call)) return info.Env().Undefined();
+  if (!Prepare(info, &call)) return info.Env().Undefined();
   Napi::Value result = info.Env().Undefined();
   if (!CheckTcp(info, call, &result)) return result;
   tk_settings got = {};
@@ -143,10 +149,10 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// socketError(socket, scratch): scratch[3] = pending libuv errno, 0 if none.
+// socketError(socket): scratch[3] = pending libuv errno, 0 if none.
 Napi::Value SocketError(const Napi::CallbackInfo& info) {
   Call call;
-  if (!Prepare(info, 1, &call)) return info.Env().Undefined();
+  if (!Prepare(info, &call)) return info.Env().Undefined();
   Napi::Value result = info.Env().Undefined();
   if (!CheckTcp(info, call, &result)) return result;
   int pending = 0;
@@ -156,10 +162,10 @@ Napi::Value SocketError(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// tcpInfo(socket, scratch): scratch[3] = presence bits, scratch[4+i] = field i.
+// tcpInfo(socket): scratch[3] = presence bits, scratch[4+i] = field i.
 Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   Call call;
-  if (!Prepare(info, 1, &call)) return info.Env().Undefined();
+  if (!Prepare(info, &call)) return info.Env().Undefined();
   Napi::Value result = info.Env().Undefined();
   if (!CheckTcp(info, call, &result)) return result;
   tk_tcp_info ti = {};
@@ -199,7 +205,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findSocket", Napi::Function::New(env, FindSocket, "findSocket"));
 #endif
   exports.Set("supported", Napi::Number::New(env, tk_supported()));
-  exports.Set("scratchLength", Napi::Number::New(env, static_cast<double>(kScratchLength)));
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, kScratchLength * sizeof(double));
+  Napi::Float64Array scratch = Napi::Float64Array::New(env, kScratchLength, buffer, 0);
+  InstanceData* data = new InstanceData{Napi::Persistent(scratch), static_cast<double*>(buffer.Data())};
+  env.SetInstanceData<InstanceData>(data);  // deleted by node-addon-api when the environment ends
+  exports.Set("scratch", scratch);
   return exports;
 }
 

@@ -10,29 +10,24 @@ import { libraryError } from './errors';
 
 /** The functions of native/addon.cc; see the scratch layout there. */
 export interface NativeBinding {
-  /** Checks, applies the masked fields, reads all back into scratch[3..8]. Returns the socket kind when not TCP. */
-  apply(
-    socket: number,
-    mask: number,
-    enabled: number,
-    idleMs: number,
-    intervalMs: number,
-    count: number,
-    userTimeoutMs: number,
-    scratch: Float64Array,
-  ): string | undefined;
+  /**
+   * Takes the request from scratch[3..8] (mask, enabled, idleMs, intervalMs,
+   * count, userTimeoutMs), checks the socket, applies the masked fields and
+   * reads all back into scratch[3..8]. Returns the socket kind when not TCP.
+   */
+  apply(socket: number): string | undefined;
   /** Reads all settings into scratch[3..8]. */
-  read(socket: number, scratch: Float64Array): string | undefined;
+  read(socket: number): string | undefined;
   /** Reads and clears SO_ERROR into scratch[3] (libuv errno, 0 for none). */
-  socketError(socket: number, scratch: Float64Array): string | undefined;
+  socketError(socket: number): string | undefined;
   /** TCP_INFO: presence bits in scratch[3], values from scratch[4]. */
-  tcpInfo(socket: number, scratch: Float64Array): string | undefined;
+  tcpInfo(socket: number): string | undefined;
   /** Windows only: the SOCKET whose local and remote endpoints match, or -1. */
   findSocket?(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): number;
   /** Bit set of the options this OS supports (see FIELD in keepalive-native.ts). */
   readonly supported: number;
-  /** How many float64 slots the scratch needs. */
-  readonly scratchLength: number;
+  /** The buffer every call reads its request from and writes its result to (this environment's own). */
+  readonly scratch: Float64Array;
 }
 
 /** The package root: one level above this file (src/ or lib/). */

@@ -35,10 +35,13 @@ export interface KeepAliveSettings {
 /** Event a `net.Socket` emits when settings deferred until 'connect' were applied. */
 export const KEEPALIVE_APPLIED_EVENT = 'keepAlive';
 
+/** Per socket: the last request and its outcome. One object per socket, reused by later calls. */
 interface Applied {
   request: KeepAliveRequest;
-  settings?: KeepAliveSettings;
-  error?: Error;
+  settings: KeepAliveSettings | undefined;
+  error: Error | undefined;
+  /** A 'connect' listener is waiting to apply `request`. */
+  deferred: boolean;
   waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]>;
 }
 
@@ -61,7 +64,13 @@ function settingsFromScratch(scratch: Float64Array): KeepAliveSettings {
 /** One native call: check the socket, apply the masked fields, read everything back. */
 function applyMasked(fd: number, req: KeepAliveRequest, mask: number, userTimeoutMs: number): KeepAliveSettings {
   const { native, scratch } = nativeCall();
-  const kind = native.apply(fd, mask, req.enabled ? 1 : 0, req.idleMs, req.intervalMs, req.count, userTimeoutMs, scratch);
+  scratch[3] = mask;
+  scratch[4] = req.enabled ? 1 : 0;
+  scratch[5] = req.idleMs;
+  scratch[6] = req.intervalMs;
+  scratch[7] = req.count;
+  scratch[8] = userTimeoutMs;
+  const kind = native.apply(fd);
   throwIfFailed(scratch, kind, fd);
   const settings = settingsFromScratch(scratch);
   // Windows' fallback cannot read times back: show what was just set, flagged.
@@ -87,6 +96,7 @@ function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
 }
 
 function settle(record: Applied): void {
+  if (record.waiters.length === 0) return;
   for (const [resolve, reject] of record.waiters.splice(0)) {
     if (record.error) reject(record.error);
     else resolve(record.settings as KeepAliveSettings);
@@ -102,7 +112,10 @@ function applyToSocket(socket: net.Socket, record: Applied, fd = connectedFd(soc
 }
 
 function defer(socket: net.Socket, record: Applied): void {
+  if (record.deferred) return; // the listener already waiting applies the latest request
+  record.deferred = true;
   const onConnect = (): void => {
+    record.deferred = false;
     socket.removeListener('close', onClose);
     try {
       const settings = applyToSocket(socket, record);
@@ -117,6 +130,7 @@ function defer(socket: net.Socket, record: Applied): void {
     }
   };
   const onClose = (): void => {
+    record.deferred = false;
     socket.removeListener('connect', onConnect);
     record.error = libraryError('ERR_SOCKET_CLOSED', 'tcp-keepalive: the socket closed before it connected; keep-alive was not applied');
     settle(record);
@@ -176,8 +190,15 @@ export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): Ke
     }
     return applyRequest(socket, request);
   }
-  const record: Applied = { request, waiters: applied.get(socket)?.waiters ?? [] };
-  applied.set(socket, record);
+  let record = applied.get(socket);
+  if (record === undefined) {
+    record = { request, settings: undefined, error: undefined, deferred: false, waiters: [] };
+    applied.set(socket, record);
+  } else {
+    record.request = request;
+    record.settings = undefined;
+    record.error = undefined;
+  }
   if (state.kind === 'pending') {
     defer(socket, record);
     return null;
@@ -217,7 +238,7 @@ export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSetti
 export function getKeepAlive(socket: SocketLike): KeepAliveSettings {
   const fd = connectedFd(socket);
   const { native, scratch } = nativeCall();
-  const kind = native.read(fd, scratch);
+  const kind = native.read(fd);
   throwIfFailed(scratch, kind, fd);
   const settings = settingsFromScratch(scratch);
   if (scratch[3] & FIELD.timesUnverified && typeof socket !== 'number') {

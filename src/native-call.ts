@@ -1,7 +1,7 @@
 /**
- * The calling convention of the addon: one reusable Float64Array carries
- * results back (no objects allocated per call), and a failure recorded in it
- * becomes a Node-style error here.
+ * The calling convention of the addon: one Float64Array, made by the addon,
+ * carries requests in and results out (no objects allocated per call), and a
+ * failure recorded in it becomes a Node-style error here.
  * @packageDocumentation
  */
 import { binding, type NativeBinding } from './binding';
@@ -45,7 +45,7 @@ let scratch: Float64Array | undefined;
 export function nativeCall(): { native: NativeBinding; scratch: Float64Array } {
   if (native === undefined || scratch === undefined) {
     native = binding();
-    scratch = new Float64Array(native.scratchLength);
+    scratch = native.scratch;
   }
   return { native, scratch };
 }

@@ -21,7 +21,7 @@ export interface PendingSocketError {
 export function getSocketError(socket: SocketLike): PendingSocketError | null {
   const fd = connectedFd(socket);
   const { native, scratch } = nativeCall();
-  const kind = native.socketError(fd, scratch);
+  const kind = native.socketError(fd);
   throwIfFailed(scratch, kind, fd);
   const errno = scratch[3];
   if (errno === 0) return null;

@@ -97,6 +97,27 @@ const FIELDS: ReadonlyArray<[index: number, name: Exclude<keyof TcpInfo, 'state'
   [19, 'minRttUs'],
 ];
 
+type Builder = (scratch: Float64Array, states: readonly TcpState[]) => TcpInfo;
+const builders = new Map<number, Builder>();
+
+/**
+ * A function that builds the snapshot object for one set of present fields,
+ * as a single object literal: the set is fixed per OS and kernel, so this is
+ * made once, and the object gets one stable shape instead of growing field by
+ * field (which cost ~1 µs per snapshot).
+ */
+function builderFor(present: number): Builder {
+  let builder = builders.get(present);
+  if (builder === undefined) {
+    const state = present & 1 ? 'states[scratch[4]] ?? "UNKNOWN"' : '"UNKNOWN"';
+    const fields = FIELDS.filter(([index]) => present & (1 << index)).map(([index, name]) => `${name}: scratch[${4 + index}]`);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    builder = new Function('scratch', 'states', `return { state: ${state}, ${fields.join(', ')} };`) as Builder;
+    builders.set(present, builder);
+  }
+  return builder;
+}
+
 /**
  * Takes a snapshot of the connection's TCP state from the kernel.
  * @param socket - a connected net.Socket / tls.TLSSocket, or a raw TCP descriptor.
@@ -104,12 +125,7 @@ const FIELDS: ReadonlyArray<[index: number, name: Exclude<keyof TcpInfo, 'state'
 export function getTcpInfo(socket: SocketLike): TcpInfo {
   const fd = connectedFd(socket);
   const { native, scratch } = nativeCall();
-  const kind = native.tcpInfo(fd, scratch);
+  const kind = native.tcpInfo(fd);
   throwIfFailed(scratch, kind, fd);
-  const present = scratch[3];
-  const info: TcpInfo = { state: present & 1 ? (STATES[scratch[4]] ?? 'UNKNOWN') : 'UNKNOWN' };
-  for (const [index, name] of FIELDS) {
-    if (present & (1 << index)) info[name] = scratch[4 + index];
-  }
-  return info;
+  return builderFor(scratch[3])(scratch, STATES);
 }
