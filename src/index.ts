@@ -14,3 +14,7 @@ export { PLATFORM_LIMITS } from './limits';
 export type { PlatformLimits, Range } from './limits';
 export { bindingPath } from './binding';
 export type { SystemError, CodedError, LibraryErrorCode } from './errors';
+export { classifyDeath } from './death';
+export type { DeathReason, DetectedBy, DeathContext, Classification } from './death';
+export { watch, Watcher } from './watcher';
+export type { DeathReport, WatchOptions, WatcherEvents } from './watcher';

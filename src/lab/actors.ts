@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { Actor } from './actor';
 import type { TestNetwork } from './netns';
-import type { KeepAliveOptions } from '../options';
+import type { ClientConfig } from './client-main';
 
 /** The compiled actor scripts (lib/lab), also when this module runs from src/. */
 const scripts = path.resolve(__dirname, '..', '..', 'lib', 'lab');
@@ -21,10 +21,10 @@ export async function startPeer(network: TestNetwork, port = 7000, timeoutMs = 1
 /** Starts a client on the client host, connected to the peer, and waits for 'connected'. */
 export async function startClient(
   network: TestNetwork,
-  options: { port?: number; keepAlive?: KeepAliveOptions; sampleMs?: number } = {},
+  options: Omit<ClientConfig, 'host' | 'port'> & { port?: number } = {},
   timeoutMs = 10_000,
 ): Promise<Actor> {
-  const config = { host: network.peerAddress, port: options.port ?? 7000, keepAlive: options.keepAlive, sampleMs: options.sampleMs };
+  const config: ClientConfig = { ...options, host: network.peerAddress, port: options.port ?? 7000 };
   const argv = ['ip', ...network.execArgs('client', [process.execPath, path.join(scripts, 'client-main.js'), JSON.stringify(config)])];
   const client = new Actor(argv, 'client');
   await client.next('connected', timeoutMs);

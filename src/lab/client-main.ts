@@ -9,9 +9,23 @@
 import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { getTcpInfo, setKeepAlive, type KeepAliveOptions, type TcpInfo } from '../index';
+import { getTcpInfo, setKeepAlive, watch, type KeepAliveOptions, type TcpInfo } from '../index';
 
-const config = JSON.parse(process.argv[2] ?? '{}') as { host: string; port: number; keepAlive?: KeepAliveOptions; sampleMs?: number };
+/** What the client is told to do, as argv[2] JSON. */
+export interface ClientConfig {
+  host: string;
+  port: number;
+  /** Applied with setKeepAlive on connect. */
+  keepAlive?: KeepAliveOptions;
+  /** Also run a watcher (sampling period in ms) and report its 'dead'. */
+  watchSampleMs?: number;
+  /** Pause reading right after connecting. */
+  pause?: boolean;
+  /** TCP_INFO sampling period of the client itself, ms (default 20). */
+  sampleMs?: number;
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ClientConfig;
 const report = (type: string, fields: Record<string, unknown> = {}): void => {
   process.stdout.write(`${JSON.stringify({ type, at: Date.now(), ...fields })}\n`);
 };
@@ -21,8 +35,14 @@ let writer: NodeJS.Timeout | undefined;
 let written = 0;
 const hash = createHash('sha256');
 
-const socket = net.connect(config.port, config.host, () => {
+const socket = new net.Socket();
+// Paused before connect, Node never starts reading: libuv does not poll it.
+if (config.pause) socket.pause();
+socket.connect(config.port, config.host, () => {
   const settings = config.keepAlive ? setKeepAlive(socket, config.keepAlive) : null;
+  if (config.watchSampleMs !== undefined) {
+    watch(socket, { sampleIntervalMs: config.watchSampleMs }).on('dead', (deathReport) => report('dead', { report: deathReport }));
+  }
   report('connected', { settings, localPort: socket.localPort });
   sampler.refresh();
 });
