@@ -41,7 +41,9 @@ if (config.pause) socket.pause();
 socket.connect(config.port, config.host, () => {
   const settings = config.keepAlive ? setKeepAlive(socket, config.keepAlive) : null;
   if (config.watchSampleMs !== undefined) {
-    watch(socket, { sampleIntervalMs: config.watchSampleMs }).on('dead', (deathReport) => report('dead', { report: deathReport }));
+    watch(socket, { sampleIntervalMs: config.watchSampleMs }).on('dead', (deathReport) =>
+      report('dead', { report: deathReport, lastAckAt: lastAckAt() }),
+    );
   }
   report('connected', { settings, localPort: socket.localPort });
   sampler.refresh();

@@ -169,6 +169,13 @@ export class TestNetwork {
     ip(['-n', this.peerNs, 'link', 'set', this.peerDev, 'up']);
   }
 
+  /** Cuts the path for `ms`, then restores it. */
+  async cutPathFor(ms: number): Promise<void> {
+    this.cutPath();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    this.restorePath();
+  }
+
   /**
    * The peer host vanishes with the link up: its address is removed and the
    * client forgets its neighbour entry, so ARP fails from now on.
