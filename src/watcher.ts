@@ -83,7 +83,10 @@ function reschedule(): void {
 
 function sampleAll(): void {
   const now = Date.now();
-  for (const w of watchers) w.sampleIfDue(now);
+  // Half a tick of tolerance: a watcher created just after the timer started
+  // is sampled at every tick of its period, not every other one.
+  const horizon = now + timerPeriod / 2;
+  for (const w of watchers) w.sampleIfDue(now, horizon);
 }
 
 /**
@@ -183,9 +186,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     }
   }
 
-  /** Called by the shared timer. */
-  sampleIfDue(now: number): void {
-    if (now >= this.nextSampleAt) this.sample(now);
+  /** @internal Called by the shared timer: samples when due by `horizon`. */
+  sampleIfDue(now: number, horizon: number): void {
+    if (horizon >= this.nextSampleAt) this.sample(now);
   }
 
   private sample(now: number): void {
