@@ -51,11 +51,6 @@ int map_state(uint8_t s) {
   }
 }
 
-inline void put(tk_tcp_info* out, int field, double value) {
-  out->values[field] = value;
-  out->present |= 1u << field;
-}
-
 }  // namespace
 
 extern "C" {
@@ -72,57 +67,23 @@ int tk_check_tcp(tk_socket fd, const char** kind) {
 }
 
 int tk_apply(tk_socket fd, const tk_settings* req, int* failed) {
-  int err = 0;
-  int s = 0;
-  if (req->mask & TK_F_ENABLE) {
-    *failed = TK_OP_SET_ENABLE;
-    if ((err = tk_setint(fd, SOL_SOCKET, SO_KEEPALIVE, req->enabled ? 1 : 0))) return err;
-  }
-  if (req->mask & TK_F_IDLE) {
-    *failed = TK_OP_SET_IDLE;
-    if ((err = tk_ms_to_s(req->idle_ms, &s)) || (err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPIDLE, s)))
-      return err;
-  }
-  if (req->mask & TK_F_INTERVAL) {
-    *failed = TK_OP_SET_INTERVAL;
-    if ((err = tk_ms_to_s(req->interval_ms, &s)) ||
-        (err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPINTVL, s)))
-      return err;
-  }
-  if (req->mask & TK_F_COUNT) {
-    *failed = TK_OP_SET_COUNT;
-    if ((err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPCNT, req->count))) return err;
-  }
-  if (req->mask & TK_F_USER_TIMEOUT) {
-    *failed = TK_OP_SET_USER_TIMEOUT;
-    if (req->user_timeout_ms < 0 || req->user_timeout_ms > INT_MAX) return EINVAL;
-    if ((err = tk_setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)req->user_timeout_ms)))
-      return err;
-  }
+  int err = tk_posix_apply_keepalive(fd, req, TCP_KEEPIDLE, failed);
+  if (err || !(req->mask & TK_F_USER_TIMEOUT)) return err;
+  *failed = TK_OP_SET_USER_TIMEOUT;  // milliseconds on Linux
+  if (req->user_timeout_ms < 0 || req->user_timeout_ms > INT_MAX) return EINVAL;
+  if ((err = tk_setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)req->user_timeout_ms))) return err;
   *failed = TK_OP_NONE;
   return 0;
 }
 
 int tk_read(tk_socket fd, tk_settings* out, int* failed) {
+  int err = tk_posix_read_keepalive(fd, out, TCP_KEEPIDLE, failed);
+  if (err) return err;
   int v = 0;
-  int err = 0;
-  out->mask = 0;
-  *failed = TK_OP_GET_ENABLE;
-  if ((err = tk_getint(fd, SOL_SOCKET, SO_KEEPALIVE, &v))) return err;
-  out->enabled = v != 0;
-  *failed = TK_OP_GET_IDLE;
-  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v))) return err;
-  out->idle_ms = (int64_t)v * 1000;
-  *failed = TK_OP_GET_INTERVAL;
-  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v))) return err;
-  out->interval_ms = (int64_t)v * 1000;
-  *failed = TK_OP_GET_COUNT;
-  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPCNT, &v))) return err;
-  out->count = v;
   *failed = TK_OP_GET_USER_TIMEOUT;
   if ((err = tk_getint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v))) return err;
   out->user_timeout_ms = (uint32_t)v;
-  out->mask = TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT | TK_F_USER_TIMEOUT;
+  out->mask |= TK_F_USER_TIMEOUT;
   *failed = TK_OP_NONE;
   return 0;
 }
@@ -137,24 +98,24 @@ int tk_get_tcp_info(tk_socket fd, tk_tcp_info* out) {
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return errno;
   // Only fields inside what this kernel filled in are reported.
 #define TK_HAS(member) (len >= offsetof(kernel_tcp_info, member) + sizeof ti.member)
-  if (TK_HAS(state)) put(out, TK_I_STATE, map_state(ti.state));
-  if (TK_HAS(retransmits)) put(out, TK_I_RETRANSMITS, ti.retransmits);
-  if (TK_HAS(probes)) put(out, TK_I_PROBES, ti.probes);
-  if (TK_HAS(backoff)) put(out, TK_I_BACKOFF, ti.backoff);
-  if (TK_HAS(rto)) put(out, TK_I_RTO_US, ti.rto);
-  if (TK_HAS(snd_mss)) put(out, TK_I_SND_MSS, ti.snd_mss);
-  if (TK_HAS(unacked)) put(out, TK_I_UNACKED, ti.unacked);
-  if (TK_HAS(lost)) put(out, TK_I_LOST, ti.lost);
-  if (TK_HAS(last_data_sent)) put(out, TK_I_LAST_DATA_SENT_MS, ti.last_data_sent);
-  if (TK_HAS(last_data_recv)) put(out, TK_I_LAST_DATA_RECV_MS, ti.last_data_recv);
-  if (TK_HAS(last_ack_recv)) put(out, TK_I_LAST_ACK_RECV_MS, ti.last_ack_recv);
-  if (TK_HAS(rtt)) put(out, TK_I_RTT_US, ti.rtt);
-  if (TK_HAS(rttvar)) put(out, TK_I_RTT_VAR_US, ti.rttvar);
-  if (TK_HAS(snd_cwnd)) put(out, TK_I_SND_CWND, ti.snd_cwnd);
-  if (TK_HAS(total_retrans)) put(out, TK_I_TOTAL_RETRANS, ti.total_retrans);
-  if (TK_HAS(notsent_bytes)) put(out, TK_I_NOTSENT_BYTES, ti.notsent_bytes);
-  if (TK_HAS(min_rtt)) put(out, TK_I_MIN_RTT_US, ti.min_rtt);
-  if (TK_HAS(bytes_retrans)) put(out, TK_I_BYTES_RETRANS, (double)ti.bytes_retrans);
+  if (TK_HAS(state)) tk_put_info(out, TK_I_STATE, map_state(ti.state));
+  if (TK_HAS(retransmits)) tk_put_info(out, TK_I_RETRANSMITS, ti.retransmits);
+  if (TK_HAS(probes)) tk_put_info(out, TK_I_PROBES, ti.probes);
+  if (TK_HAS(backoff)) tk_put_info(out, TK_I_BACKOFF, ti.backoff);
+  if (TK_HAS(rto)) tk_put_info(out, TK_I_RTO_US, ti.rto);
+  if (TK_HAS(snd_mss)) tk_put_info(out, TK_I_SND_MSS, ti.snd_mss);
+  if (TK_HAS(unacked)) tk_put_info(out, TK_I_UNACKED, ti.unacked);
+  if (TK_HAS(lost)) tk_put_info(out, TK_I_LOST, ti.lost);
+  if (TK_HAS(last_data_sent)) tk_put_info(out, TK_I_LAST_DATA_SENT_MS, ti.last_data_sent);
+  if (TK_HAS(last_data_recv)) tk_put_info(out, TK_I_LAST_DATA_RECV_MS, ti.last_data_recv);
+  if (TK_HAS(last_ack_recv)) tk_put_info(out, TK_I_LAST_ACK_RECV_MS, ti.last_ack_recv);
+  if (TK_HAS(rtt)) tk_put_info(out, TK_I_RTT_US, ti.rtt);
+  if (TK_HAS(rttvar)) tk_put_info(out, TK_I_RTT_VAR_US, ti.rttvar);
+  if (TK_HAS(snd_cwnd)) tk_put_info(out, TK_I_SND_CWND, ti.snd_cwnd);
+  if (TK_HAS(total_retrans)) tk_put_info(out, TK_I_TOTAL_RETRANS, ti.total_retrans);
+  if (TK_HAS(notsent_bytes)) tk_put_info(out, TK_I_NOTSENT_BYTES, ti.notsent_bytes);
+  if (TK_HAS(min_rtt)) tk_put_info(out, TK_I_MIN_RTT_US, ti.min_rtt);
+  if (TK_HAS(bytes_retrans)) tk_put_info(out, TK_I_BYTES_RETRANS, (double)ti.bytes_retrans);
 #undef TK_HAS
   return 0;
 }

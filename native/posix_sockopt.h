@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "tcp_keepalive.h"
 
@@ -69,6 +70,81 @@ static inline int tk_check_stream_inet(int fd, const char** kind) {
 
 static inline int tk_posix_socket_error(int fd, int* pending) {
   return tk_getint(fd, SOL_SOCKET, SO_ERROR, pending);
+}
+
+static inline int tk_set_seconds(int fd, int name, int64_t ms) {
+  int s = 0;
+  int err = tk_ms_to_s(ms, &s);
+  return err ? err : tk_setint(fd, IPPROTO_TCP, name, s);
+}
+
+static inline void tk_put_info(tk_tcp_info* out, int field, double value) {
+  out->values[field] = value;
+  out->present |= 1u << field;
+}
+
+// The four keep-alive fields every POSIX stack has: SO_KEEPALIVE and, at
+// IPPROTO_TCP, `idle_opt` (TCP_KEEPIDLE, or TCP_KEEPALIVE on macOS),
+// TCP_KEEPINTVL and TCP_KEEPCNT, all times in whole seconds.
+static inline int tk_posix_apply_keepalive(int fd, const tk_settings* req, int idle_opt, int* failed) {
+  int err = 0;
+  if (req->mask & TK_F_ENABLE) {
+    *failed = TK_OP_SET_ENABLE;
+    if ((err = tk_setint(fd, SOL_SOCKET, SO_KEEPALIVE, req->enabled ? 1 : 0))) return err;
+  }
+  if (req->mask & TK_F_IDLE) {
+    *failed = TK_OP_SET_IDLE;
+    if ((err = tk_set_seconds(fd, idle_opt, req->idle_ms))) return err;
+  }
+  if (req->mask & TK_F_INTERVAL) {
+    *failed = TK_OP_SET_INTERVAL;
+    if ((err = tk_set_seconds(fd, TCP_KEEPINTVL, req->interval_ms))) return err;
+  }
+  if (req->mask & TK_F_COUNT) {
+    *failed = TK_OP_SET_COUNT;
+    if ((err = tk_setint(fd, IPPROTO_TCP, TCP_KEEPCNT, req->count))) return err;
+  }
+  *failed = TK_OP_NONE;
+  return 0;
+}
+
+static inline int tk_posix_read_keepalive(int fd, tk_settings* out, int idle_opt, int* failed) {
+  int v = 0;
+  int err = 0;
+  out->mask = 0;
+  *failed = TK_OP_GET_ENABLE;
+  if ((err = tk_getint(fd, SOL_SOCKET, SO_KEEPALIVE, &v))) return err;
+  out->enabled = v != 0;
+  *failed = TK_OP_GET_IDLE;
+  if ((err = tk_getint(fd, IPPROTO_TCP, idle_opt, &v))) return err;
+  out->idle_ms = (int64_t)v * 1000;
+  *failed = TK_OP_GET_INTERVAL;
+  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v))) return err;
+  out->interval_ms = (int64_t)v * 1000;
+  *failed = TK_OP_GET_COUNT;
+  if ((err = tk_getint(fd, IPPROTO_TCP, TCP_KEEPCNT, &v))) return err;
+  out->count = v;
+  out->mask = TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT;
+  *failed = TK_OP_NONE;
+  return 0;
+}
+
+// BSD TCP states (TCPS_* in netinet/tcp_fsm.h), shared by macOS and FreeBSD.
+static inline int tk_bsd_state(int s) {
+  switch (s) {
+    case 0: return TK_STATE_CLOSED;
+    case 1: return TK_STATE_LISTEN;
+    case 2: return TK_STATE_SYN_SENT;
+    case 3: return TK_STATE_SYN_RECV;
+    case 4: return TK_STATE_ESTABLISHED;
+    case 5: return TK_STATE_CLOSE_WAIT;
+    case 6: return TK_STATE_FIN_WAIT1;
+    case 7: return TK_STATE_CLOSING;
+    case 8: return TK_STATE_LAST_ACK;
+    case 9: return TK_STATE_FIN_WAIT2;
+    case 10: return TK_STATE_TIME_WAIT;
+    default: return TK_STATE_UNKNOWN;
+  }
 }
 
 #endif  // TK_POSIX_SOCKOPT_H_
