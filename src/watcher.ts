@@ -11,6 +11,7 @@ import { classifyDeath, detectedByFor, type DeathReason, type DetectedBy } from 
 import { invalidArgType, outOfRange } from './errors';
 import { checkKeepAlive, getKeepAlive, setKeepAlive, type KeepAliveCheck, type KeepAliveSettings } from './keepalive';
 import type { KeepAliveOptions } from './options';
+import type { HeartbeatDeath } from './heartbeat/engine';
 import { getSocketError } from './socket-error';
 import { getTcpInfo, type TcpInfo } from './tcp-info';
 
@@ -34,6 +35,8 @@ export interface DeathReport {
   keepAlive?: KeepAliveSettings;
   /** How the watcher learnt it: a socket event, or its own sampling of a socket Node had stopped polling. */
   via: 'event' | 'sampler' | 'heartbeat';
+  /** When the heartbeat noticed: its view (silence, bound, unanswered PINGs, RTT, event-loop lag). */
+  heartbeat?: HeartbeatDeath;
 }
 
 /** Options of {@link watch}. */
@@ -155,8 +158,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    * Declares the connection dead for a reason found outside the socket (the
    * application heartbeat uses this). Ignored after the first report.
    */
-  declareDead(reason: DeathReason, fields: Partial<Pick<DeathReport, 'code' | 'errno' | 'via'>> = {}): DeathReport | undefined {
-    return this.report({ reason, detectedBy: detectedByFor(reason), via: fields.via ?? 'heartbeat', code: fields.code, errno: fields.errno });
+  declareDead(reason: DeathReason, fields: Partial<Pick<DeathReport, 'code' | 'errno' | 'via' | 'heartbeat'>> = {}): DeathReport | undefined {
+    return this.report({ reason, detectedBy: detectedByFor(reason), via: fields.via ?? 'heartbeat', ...fields });
   }
 
   private readonly onConnect = (): void => {
@@ -260,6 +263,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     code?: string;
     errno?: number;
     via: DeathReport['via'];
+    heartbeat?: HeartbeatDeath;
   }): DeathReport | undefined {
     if (this.reported || this.stopped) return undefined;
     this.reported = true;
@@ -275,6 +279,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       report.tcpInfo = last.info;
     }
     if (this.keepAlive) report.keepAlive = this.keepAlive;
+    if (fields.heartbeat) report.heartbeat = fields.heartbeat;
     this.emit('dead', report);
     return report;
   }

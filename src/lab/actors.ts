@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Actor } from './actor';
 import type { TestNetwork } from './netns';
 import type { ClientConfig } from './client-main';
+import type { ChannelPeerConfig } from './channel-peer-main';
 
 /** The compiled actor scripts (lib/lab), also when this module runs from src/. */
 const scripts = path.resolve(__dirname, '..', '..', 'lib', 'lab');
@@ -29,4 +30,19 @@ export async function startClient(
   const client = new Actor(argv, 'client');
   await client.next('connected', timeoutMs);
   return client;
+}
+
+/** Starts a channel-protocol peer (see channel-peer-main) on the peer host, or on loopback without a network. */
+export async function startChannelPeer(
+  network: TestNetwork | undefined,
+  options: Omit<ChannelPeerConfig, 'host' | 'port'> & { port?: number } = {},
+  timeoutMs = 10_000,
+): Promise<{ actor: Actor; host: string; port: number }> {
+  const host = network ? network.peerAddress : '127.0.0.1';
+  const config: ChannelPeerConfig = { ...options, host, port: options.port ?? (network ? 7000 : 0) };
+  const command = [process.execPath, path.join(scripts, 'channel-peer-main.js'), JSON.stringify(config)];
+  const argv = network ? ['ip', ...network.execArgs('peer', command)] : command;
+  const actor = new Actor(argv, 'channel-peer');
+  const listening = await actor.next('listening', timeoutMs);
+  return { actor, host, port: listening.port as number };
 }

@@ -1,0 +1,188 @@
+/**
+ * A framed message channel with an application heartbeat over a net or TLS
+ * socket, for applications without a protocol of their own.
+ * @packageDocumentation
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import { invalidArgType, outOfRange } from '../errors';
+import type { KeepAliveOptions } from '../options';
+import { watch, type DeathReport, type Watcher } from '../watcher';
+import { Heartbeat, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from './frame';
+
+/** Options of {@link HeartbeatChannel}. */
+export interface ChannelOptions {
+  /** Heartbeat timing (see {@link HeartbeatOptions}); `false` answers PINGs but never pings or judges. */
+  heartbeat?: HeartbeatOptions | false;
+  /** Largest frame (type + payload) accepted from the peer, bytes. Default 1 MiB. */
+  maxFrameBytes?: number;
+  /** Kernel keep-alive applied to the socket too (belt and braces). */
+  keepAlive?: KeepAliveOptions;
+  /** The watcher's sampling period, ms (see {@link watch}). */
+  sampleIntervalMs?: number;
+}
+
+/** Events of a {@link HeartbeatChannel}. */
+export interface ChannelEvents {
+  /** A DATA frame's payload. */
+  message: [payload: Buffer];
+  /** The connection died (heartbeat, kernel, peer or local); emitted once. */
+  dead: [report: DeathReport];
+  /** The peer broke the protocol; the connection is being destroyed with this error. */
+  protocolError: [error: ProtocolError];
+  /** The socket closed. */
+  close: [];
+}
+
+/** Error a socket is destroyed with when the heartbeat declares it dead. */
+export interface HeartbeatTimeoutError extends Error {
+  code: 'ERR_HEARTBEAT_TIMEOUT';
+  heartbeat: HeartbeatDeath;
+}
+
+/**
+ * Length-prefixed frames (DATA, PING, PONG; docs/PROTOCOL.md) over one TCP or
+ * TLS socket, with a heartbeat. PONGs (and PINGs) go out ahead of data this
+ * channel has queued; a PING still draining out of our own write buffer is
+ * not counted as unanswered. Death of any kind is reported once through the
+ * socket's {@link Watcher} (`'dead'`), as 'heartbeat-timeout' with
+ * detectedBy 'heartbeat' when the heartbeat noticed.
+ */
+export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
+  readonly socket: net.Socket;
+  readonly watcher: Watcher;
+  /** The heartbeat engine, or undefined with `heartbeat: false`. */
+  readonly heartbeat: Heartbeat | undefined;
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private pingFlushed = true;
+  private lastWritable = 0;
+
+  constructor(socket: net.Socket, options: ChannelOptions = {}) {
+    super();
+    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (typeof max !== 'number') throw invalidArgType('options.maxFrameBytes', 'of type number', max);
+    if (!Number.isInteger(max) || max < 1 || max > 2 ** 31 - 1) throw outOfRange('options.maxFrameBytes', 'an integer >= 1 && <= 2147483647 (bytes)', max);
+    this.socket = socket;
+    this.watcher = watch(socket, { keepAlive: options.keepAlive, sampleIntervalMs: options.sampleIntervalMs });
+    this.watcher.on('dead', (report) => this.emit('dead', report));
+
+    this.heartbeat =
+      options.heartbeat === false
+        ? undefined
+        : new Heartbeat(
+            {
+              sendPing: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PING, seq, timestamp), true),
+              isDraining: () => this.isDraining(),
+            },
+            options.heartbeat,
+          );
+    this.heartbeat?.on('dead', (death) => this.onHeartbeatDeath(death));
+
+    this.decoder = new FrameDecoder(
+      {
+        data: (payload) => this.emit('message', payload),
+        ping: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PONG, seq, timestamp), false),
+        pong: (seq, timestamp) => this.heartbeat?.pong(seq, timestamp),
+      },
+      max,
+    );
+    socket.on('data', this.onData);
+    socket.on('drain', this.flush);
+    socket.once('close', () => {
+      this.heartbeat?.stop();
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+      this.emit('close');
+    });
+    socket.write(encodeHello());
+  }
+
+  /** Round-trip time measured by the heartbeat. */
+  get rtt(): RttEstimate | undefined {
+    return this.heartbeat?.rtt;
+  }
+
+  /** Bytes of DATA queued in this channel (not yet handed to the socket). */
+  get queuedDataBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /**
+   * Sends one message. Returns false when it was queued behind backpressure
+   * (like `socket.write`); queued messages go out in order on 'drain'.
+   */
+  send(data: Buffer | Uint8Array | string): boolean {
+    if (this.socket.destroyed) return false;
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    const frame = encodeFrame(FrameType.DATA, payload);
+    this.heartbeat?.sentData();
+    if (this.queue.length === 0 && !this.socket.writableNeedDrain) return this.socket.write(frame);
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    return false;
+  }
+
+  /** Ends the connection gracefully. */
+  close(): void {
+    this.socket.end();
+  }
+
+  /** PING and PONG bypass this channel's queue: they only wait behind what the socket already holds. */
+  private writeControl(frame: Buffer, isPing: boolean): void {
+    if (this.socket.destroyed) return;
+    if (isPing) {
+      this.pingFlushed = false;
+      this.lastWritable = this.socket.writableLength;
+      this.socket.write(frame, () => {
+        this.pingFlushed = true;
+      });
+    } else {
+      this.socket.write(frame);
+    }
+  }
+
+  /** A PING is still in the write buffer and the buffer drained since the last look. */
+  private isDraining(): boolean {
+    if (this.pingFlushed) return false;
+    const now = this.socket.writableLength;
+    const progressed = now < this.lastWritable;
+    this.lastWritable = now;
+    return progressed;
+  }
+
+  private readonly flush = (): void => {
+    while (this.queue.length > 0 && !this.socket.writableNeedDrain) {
+      const frame = this.queue.shift() as Buffer;
+      this.queuedBytes -= frame.length;
+      this.socket.write(frame);
+    }
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.heartbeat?.received();
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.emit('protocolError', error);
+        this.socket.destroy(error);
+      } else {
+        throw error;
+      }
+    }
+  };
+
+  private onHeartbeatDeath(death: HeartbeatDeath): void {
+    const error = new Error(
+      `heartbeat timeout: nothing received for ${Math.round(death.silentMs)} ms (bound ${death.boundMs} ms, ${death.unansweredPings} PINGs unanswered)`,
+    ) as HeartbeatTimeoutError;
+    error.code = 'ERR_HEARTBEAT_TIMEOUT';
+    error.heartbeat = death;
+    this.watcher.declareDead('heartbeat-timeout', { code: 'ERR_HEARTBEAT_TIMEOUT', via: 'heartbeat', heartbeat: death });
+    this.socket.destroy(error);
+  }
+}

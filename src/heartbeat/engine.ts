@@ -1,0 +1,299 @@
+/**
+ * The heartbeat engine, independent of any transport: when to PING, when a
+ * connection is dead, RTT from PONG echoes. Driven by the shared scheduler.
+ * @packageDocumentation
+ */
+import { EventEmitter } from 'node:events';
+import { invalidArgType, outOfRange } from '../errors';
+import { clock, scheduler, type Swept } from './scheduler';
+
+/**
+ * Heartbeat timing, all in milliseconds.
+ *
+ * A PING goes out when nothing has been **received** for `idle` (to make the
+ * peer answer) or nothing has been **sent** for `idle` (so the peer's own
+ * reaper sees us); while no answer comes, one every `interval`. The
+ * connection is declared dead when nothing at all has been received for
+ * `idle + interval × probes` — the detection bound — plus at most one
+ * scheduler tick. Any received byte counts as an answer; outgoing traffic
+ * never postpones the verdict.
+ */
+export interface HeartbeatOptions {
+  /** Receive (or send) silence before the first PING, ms. Default 10 000. */
+  idle?: number;
+  /** Time between unanswered PINGs, ms. Default 3000. */
+  interval?: number;
+  /** Unanswered PINGs before the connection is declared dead. Default 3. */
+  probes?: number;
+  /**
+   * Fraction (0..0.5) by which each PING delay is randomly shortened, so
+   * thousands of connections do not ping in lock-step. Never lengthens the
+   * bound. Default 0.1.
+   */
+  jitter?: number;
+  /**
+   * `false`: never PING, only answer and judge (a server that reaps clients
+   * which stop heartbeating). Default `true`.
+   */
+  sendPings?: boolean;
+}
+
+/** How the engine talks to a connection. */
+export interface HeartbeatTransport {
+  /** Send a PING carrying `seq` and `timestamp` (the engine's clock, ms). */
+  sendPing(seq: number, timestamp: number): void;
+  /**
+   * Optional: true while a PING we sent is still in the local write buffer
+   * *and* that buffer drained since the previous call. A PING stuck behind
+   * megabytes of our own data is not an unanswered PING.
+   */
+  isDraining?(): boolean;
+}
+
+/** Smoothed round-trip time from PONG echoes (RFC 6298 weights), ms. */
+export interface RttEstimate {
+  /** Last sample, ms; NaN before the first PONG. */
+  lastMs: number;
+  /** Smoothed RTT, ms; NaN before the first PONG. */
+  smoothedMs: number;
+  /** RTT variation, ms; NaN before the first PONG. */
+  varianceMs: number;
+  /** PONGs that produced a sample. */
+  samples: number;
+}
+
+/** What the engine knows when it declares death. */
+export interface HeartbeatDeath {
+  /** ms without receiving anything when death was declared. */
+  silentMs: number;
+  /** The detection bound, idle + interval × probes, ms. */
+  boundMs: number;
+  /** PINGs sent since the last receive. */
+  unansweredPings: number;
+  /** Highest PING sequence sent. */
+  lastSeq: number;
+  /** Event-loop lag measured by the scheduler around the verdict, ms. */
+  loopLagMs: number;
+  rtt: RttEstimate;
+}
+
+/** Events of a {@link Heartbeat}. */
+export interface HeartbeatEvents {
+  dead: [death: HeartbeatDeath];
+  /** A PONG acknowledged PINGs up to `seq`, with an RTT sample when it echoed a timestamp. */
+  pong: [seq: number, rttMs: number];
+}
+
+const DEFAULTS = { idle: 10_000, interval: 3000, probes: 3, jitter: 0.1 };
+const MAX_MS = 2 ** 31 - 1;
+
+function checkTime(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidArgType(`options.${name}`, 'of type number', value);
+  if (!(value >= min && value <= MAX_MS)) throw outOfRange(`options.${name}`, `>= ${min} && <= ${MAX_MS} (milliseconds)`, value);
+  return value;
+}
+
+/** Validates heartbeat options; returns them complete. */
+export function validateHeartbeatOptions(options: HeartbeatOptions = {}): Required<HeartbeatOptions> {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const probes = options.probes ?? DEFAULTS.probes;
+  if (typeof probes !== 'number') throw invalidArgType('options.probes', 'of type number', probes);
+  if (!Number.isInteger(probes) || probes < 1 || probes > 1000) throw outOfRange('options.probes', 'an integer >= 1 && <= 1000', probes);
+  const jitter = options.jitter ?? DEFAULTS.jitter;
+  if (typeof jitter !== 'number') throw invalidArgType('options.jitter', 'of type number', jitter);
+  if (!(jitter >= 0 && jitter <= 0.5)) throw outOfRange('options.jitter', '>= 0 && <= 0.5 (a fraction of each delay)', jitter);
+  if (options.sendPings !== undefined && typeof options.sendPings !== 'boolean') {
+    throw invalidArgType('options.sendPings', 'of type boolean', options.sendPings);
+  }
+  return {
+    idle: checkTime('idle', options.idle, DEFAULTS.idle, 1),
+    interval: checkTime('interval', options.interval, DEFAULTS.interval, 1),
+    probes,
+    jitter,
+    sendPings: options.sendPings !== false,
+  };
+}
+
+/**
+ * One connection's heartbeat. Call {@link Heartbeat.received} for every
+ * chunk received (O(1), allocation-free), {@link Heartbeat.sentData} for
+ * outgoing traffic, and {@link Heartbeat.pong} for each PONG.
+ */
+export class Heartbeat extends EventEmitter<HeartbeatEvents> implements Swept {
+  /** @internal */
+  slot = -1;
+  readonly idle: number;
+  readonly interval: number;
+  readonly probes: number;
+  readonly jitter: number;
+  readonly sendPings: boolean;
+  /** The detection bound: idle + interval × probes, ms. */
+  readonly boundMs: number;
+  /** @internal */
+  readonly resolutionMs: number;
+
+  // Activity flags set by the hot path and folded in by the sweep.
+  private rxSeen = false;
+  private txSeen = false;
+  private lastRx: number;
+  private lastTx: number;
+  private lastPingAt = 0;
+  private pingsSinceRx = 0;
+  private nextDelay: number;
+  private seq = 0;
+  private ackedSeq = 0;
+  private verdictPending = false;
+  private isDead = false;
+  private stopped = false;
+  private readonly estimate: RttEstimate = { lastMs: NaN, smoothedMs: NaN, varianceMs: NaN, samples: 0 };
+
+  constructor(private readonly transport: HeartbeatTransport, options: HeartbeatOptions = {}) {
+    super();
+    const o = validateHeartbeatOptions(options);
+    this.idle = o.idle;
+    this.interval = o.interval;
+    this.probes = o.probes;
+    this.jitter = o.jitter;
+    this.sendPings = o.sendPings;
+    this.boundMs = o.idle + o.interval * o.probes;
+    // A quarter of the finest delay keeps the added detection latency small.
+    this.resolutionMs = Math.min(o.idle, o.interval) / 4;
+    const now = clock();
+    this.lastRx = now;
+    this.lastTx = now;
+    this.nextDelay = this.jittered(o.idle);
+    scheduler.add(this);
+  }
+
+  /** Something was received (any byte is liveness). O(1), allocation-free. */
+  received(): void {
+    this.rxSeen = true;
+  }
+
+  /** Something was sent: postpones the next PING, never the verdict. */
+  sentData(): void {
+    this.txSeen = true;
+  }
+
+  /**
+   * A PONG for `seq` arrived: acknowledges every PING ≤ seq. `timestamp` is
+   * the PING's own timestamp echoed back; an RTT sample is taken only the
+   * first time a PING is acknowledged, so duplicates and stale PONGs do not
+   * skew it. A PONG never revives a connection already declared dead, and a
+   * PONG for a PING never sent is ignored (beyond counting as bytes received).
+   */
+  pong(seq: number, timestamp?: number): void {
+    if (this.isDead) return;
+    this.rxSeen = true;
+    if (!(seq > this.ackedSeq && seq <= this.seq)) return;
+    this.ackedSeq = seq;
+    if (timestamp !== undefined && Number.isFinite(timestamp)) {
+      const sample = clock() - timestamp;
+      if (sample >= 0) this.addRttSample(sample);
+      this.emit('pong', seq, sample);
+    }
+  }
+
+  /** Round-trip time from PONG echoes. */
+  get rtt(): RttEstimate {
+    return { ...this.estimate };
+  }
+
+  /** Whether death was declared. */
+  get dead(): boolean {
+    return this.isDead;
+  }
+
+  /** PINGs sent since something was last received. */
+  get unansweredPings(): number {
+    return this.pingsSinceRx;
+  }
+
+  /** Stops the heartbeat (no more PINGs, no verdict); idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    scheduler.remove(this);
+  }
+
+  /** @internal Called by the scheduler each tick with its cached time. */
+  sweep(now: number): void {
+    if (this.rxSeen) {
+      this.rxSeen = false;
+      this.lastRx = now;
+      if (this.pingsSinceRx !== 0) {
+        this.pingsSinceRx = 0;
+        this.nextDelay = this.jittered(this.idle);
+      }
+    }
+    if (this.txSeen) {
+      this.txSeen = false;
+      this.lastTx = now;
+    }
+    if (this.verdictPending) return;
+    if (now - this.lastRx >= this.boundMs) {
+      this.verdictDue(now);
+      return;
+    }
+    if (!this.sendPings) return;
+    const from = this.pingsSinceRx === 0 ? Math.min(this.lastRx, this.lastTx) : this.lastPingAt;
+    if (now - from >= this.nextDelay) this.ping(now);
+  }
+
+  private ping(now: number): void {
+    this.seq = this.seq === 0xffffffff ? 1 : this.seq + 1;
+    this.lastPingAt = now;
+    this.lastTx = now;
+    this.pingsSinceRx++;
+    this.nextDelay = this.jittered(this.interval);
+    this.transport.sendPing(this.seq, clock());
+  }
+
+  /**
+   * The verdict falls due. Node runs timers before polling I/O, so after a
+   * stall an answer may sit unread in the kernel: defer one I/O poll
+   * (setImmediate) and decide then. A PING still draining out of a full
+   * local buffer is not unanswered: it gets one more interval.
+   */
+  private verdictDue(now: number): void {
+    if (this.transport.isDraining?.()) {
+      this.lastRx = now - (this.boundMs - this.interval);
+      return;
+    }
+    this.verdictPending = true;
+    const lagAtTick = scheduler.lagMs;
+    setImmediate(() => {
+      this.verdictPending = false;
+      if (this.stopped || this.isDead) return;
+      if (this.rxSeen) return; // the poll delivered something: alive, folded in at the next tick
+      this.isDead = true;
+      this.stop();
+      this.emit('dead', {
+        silentMs: clock() - this.lastRx,
+        boundMs: this.boundMs,
+        unansweredPings: this.pingsSinceRx,
+        lastSeq: this.seq,
+        loopLagMs: Math.max(lagAtTick, scheduler.lagMs),
+        rtt: this.rtt,
+      });
+    });
+  }
+
+  private addRttSample(sample: number): void {
+    const e = this.estimate;
+    if (e.samples === 0) {
+      e.smoothedMs = sample;
+      e.varianceMs = sample / 2;
+    } else {
+      e.varianceMs = 0.75 * e.varianceMs + 0.25 * Math.abs(e.smoothedMs - sample);
+      e.smoothedMs = 0.875 * e.smoothedMs + 0.125 * sample;
+    }
+    e.lastMs = sample;
+    e.samples++;
+  }
+
+  private jittered(ms: number): number {
+    return this.jitter === 0 ? ms : ms * (1 - this.jitter * Math.random());
+  }
+}
