@@ -70,6 +70,8 @@ const BY_CODE: Readonly<Record<string, DeathReason>> = {
   EOF: 'peer-closed',
   ERR_HEARTBEAT_TIMEOUT: 'heartbeat-timeout',
   ERR_SOCKET_CLOSED: 'local-destroy',
+  // The channel ended a connection whose peer broke the protocol.
+  ERR_HEARTBEAT_PROTOCOL: 'local-destroy',
   ERR_STREAM_DESTROYED: 'local-destroy',
 };
 

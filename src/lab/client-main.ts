@@ -9,7 +9,7 @@
 import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { getTcpInfo, setKeepAlive, watch, type KeepAliveOptions, type TcpInfo } from '../index';
+import { HeartbeatChannel, getTcpInfo, setKeepAlive, watch, type HeartbeatOptions, type KeepAliveOptions, type TcpInfo } from '../index';
 
 /** What the client is told to do, as argv[2] JSON. */
 export interface ClientConfig {
@@ -23,6 +23,8 @@ export interface ClientConfig {
   pause?: boolean;
   /** TCP_INFO sampling period of the client itself, ms (default 20). */
   sampleMs?: number;
+  /** Speak the channel protocol with this heartbeat (its watcher reports 'dead'). */
+  heartbeat?: HeartbeatOptions;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ClientConfig;
@@ -40,7 +42,10 @@ const socket = new net.Socket();
 if (config.pause) socket.pause();
 socket.connect(config.port, config.host, () => {
   const settings = config.keepAlive ? setKeepAlive(socket, config.keepAlive) : null;
-  if (config.watchSampleMs !== undefined) {
+  if (config.heartbeat) {
+    const channel = new HeartbeatChannel(socket, { heartbeat: config.heartbeat, sampleIntervalMs: config.watchSampleMs });
+    channel.on('dead', (deathReport) => report('dead', { report: deathReport, lastAckAt: lastAckAt() }));
+  } else if (config.watchSampleMs !== undefined) {
     watch(socket, { sampleIntervalMs: config.watchSampleMs }).on('dead', (deathReport) =>
       report('dead', { report: deathReport, lastAckAt: lastAckAt() }),
     );

@@ -1,0 +1,198 @@
+// HeartbeatChannel on loopback against a peer process that speaks the
+// protocol by hand (src/lab/channel-peer-main.ts) and can misbehave.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as net from 'node:net';
+import { once } from 'node:events';
+import {
+  HeartbeatChannel,
+  createHeartbeatServer,
+  encodeFrame,
+  encodeHello,
+  encodePingPong,
+  FrameDecoder,
+  FrameType,
+  type DeathReport,
+} from '../src/index';
+import { startChannelPeer } from '../src/lab/actors';
+import type { Actor } from '../src/lab/actor';
+import { listen } from './helpers/sockets';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms, tick 25 ms
+const BOUND = 300;
+const TICK = 25;
+
+const actors: Actor[] = [];
+const sockets: net.Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await Promise.all(actors.splice(0).map((a) => a.stop()));
+});
+
+async function connect(options: Parameters<typeof startChannelPeer>[1] = {}, heartbeat: object = HB) {
+  const peer = await startChannelPeer(undefined, options);
+  actors.push(peer.actor);
+  const socket = net.connect(peer.port, peer.host);
+  sockets.push(socket);
+  socket.on('error', () => {});
+  const channel = new HeartbeatChannel(socket, { heartbeat, sampleIntervalMs: 1000 });
+  await once(socket, 'connect');
+  return { peer, socket, channel };
+}
+
+function deadOf(channel: HeartbeatChannel): Promise<DeathReport> {
+  return new Promise((resolve) => channel.once('dead', resolve));
+}
+
+function busyWait(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // an event-loop stall, as a long GC or synchronous work would cause
+  }
+}
+
+describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
+  it('carries messages both ways and measures RTT', async () => {
+    const { channel } = await connect({ echo: true });
+    const got: string[] = [];
+    channel.on('message', (m) => got.push(m.toString()));
+    channel.send('one');
+    channel.send(Buffer.from('two'));
+    await sleep(400);
+    expect(got).toEqual(['one', 'two']);
+    expect(channel.rtt?.samples).toBeGreaterThan(0);
+    expect(channel.rtt?.smoothedMs).toBeLessThan(50);
+  });
+
+  it('a peer that reads but never answers is declared dead though we keep writing into it', async () => {
+    const { channel, socket } = await connect({ mute: true });
+    const writer = setInterval(() => channel.send('still here?'), 20);
+    const started = Date.now();
+    const errors: NodeJS.ErrnoException[] = [];
+    socket.on('error', (e) => errors.push(e));
+    const report = await deadOf(channel);
+    clearInterval(writer);
+    expect(report).toMatchObject({ reason: 'heartbeat-timeout', detectedBy: 'heartbeat', via: 'heartbeat', code: 'ERR_HEARTBEAT_TIMEOUT' });
+    expect(report.heartbeat).toMatchObject({ boundMs: BOUND, unansweredPings: 2 });
+    expect(report.at - started).toBeLessThanOrEqual(BOUND + 2 * TICK + 100);
+    await sleep(50);
+    expect(socket.destroyed).toBe(true);
+    expect(errors.map((e) => e.code)).toContain('ERR_HEARTBEAT_TIMEOUT');
+  });
+
+  it('PONGs later than the bound do not save the connection', async () => {
+    const { channel } = await connect({ pongDelayMs: BOUND * 2 });
+    const report = await deadOf(channel);
+    expect(report.reason).toBe('heartbeat-timeout');
+  });
+
+  it('duplicated and unsolicited PONGs keep nothing alive that is dead, and skew no RTT', async () => {
+    const { channel } = await connect({ duplicatePongs: true, unsolicitedPongEveryMs: 30 });
+    let dead = false;
+    channel.on('dead', () => (dead = true));
+    await sleep(3 * BOUND);
+    expect(dead).toBe(false);
+    const rtt = channel.rtt!;
+    expect(rtt.samples).toBeGreaterThan(0);
+    expect(rtt.smoothedMs).toBeLessThan(50);
+  });
+
+  it('an event-loop stall of twice the bound while PONGs arrive is no death', async () => {
+    // The peer answers each PING 100 ms later, so one is always on its way.
+    const { channel, socket } = await connect({ pongDelayMs: 100 });
+    let dead: DeathReport | undefined;
+    channel.on('dead', (r) => (dead = r));
+    await sleep(500);
+    busyWait(2 * BOUND);
+    await sleep(BOUND);
+    expect(dead).toBeUndefined();
+    expect(socket.destroyed).toBe(false);
+  });
+
+  it('a hung peer during a stall is still declared dead, and the report has the loop lag', async () => {
+    const { channel, peer } = await connect({ pongDelayMs: 100 });
+    await sleep(300);
+    peer.actor.signal('SIGSTOP');
+    try {
+      await sleep(50);
+      busyWait(2 * BOUND);
+      const report = await deadOf(channel);
+      expect(report.reason).toBe('heartbeat-timeout');
+      expect(report.heartbeat?.loopLagMs).toBeGreaterThanOrEqual(BOUND);
+    } finally {
+      peer.actor.signal('SIGCONT');
+    }
+  });
+
+  it('PONGs go out ahead of data queued in the channel', async () => {
+    // A raw peer: stops reading until its PING is sent, then reads everything.
+    const server = net.createServer();
+    const port = await listen(server);
+    const acceptedP = once(server, 'connection') as Promise<[net.Socket]>;
+    const socket = net.connect(port, '127.0.0.1');
+    sockets.push(socket);
+    const channel = new HeartbeatChannel(socket, { heartbeat: false });
+    const [raw] = await acceptedP;
+    sockets.push(raw);
+    raw.pause();
+    for (let i = 0; i < 400; i++) channel.send(Buffer.alloc(64 * 1024, i & 0xff));
+    await sleep(100);
+    expect(channel.queuedDataBytes).toBeGreaterThan(1024 * 1024);
+    raw.write(Buffer.concat([encodeHello(), encodePingPong(FrameType.PING, 1, 42)]));
+    await sleep(50);
+    const order: string[] = [];
+    const decoder = new FrameDecoder({ data: () => order.push('data'), ping: () => order.push('ping'), pong: () => order.push('pong') }, 1024 * 1024);
+    raw.on('data', (c: Buffer) => decoder.push(c));
+    raw.resume();
+    while (order.filter((o) => o === 'data').length < 400) await sleep(20);
+    const pongAt = order.indexOf('pong');
+    expect(pongAt).toBeGreaterThan(-1);
+    expect(pongAt).toBeLessThan(order.length - 1 - 200); // well before the queued tail
+    server.close();
+  });
+
+  it('malformed or oversized input ends the connection with a protocol error, memory bounded', async () => {
+    for (const garbage of [
+      Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+      Buffer.concat([encodeHello(), Buffer.from([0xff, 0xff, 0xff, 0xff, 2])]),
+      Buffer.concat([encodeHello(), encodeFrame(0x42 as FrameType, Buffer.from('?'))]),
+    ]) {
+      const server = net.createServer((s) => s.end(garbage));
+      const port = await listen(server);
+      const socket = net.connect(port, '127.0.0.1');
+      sockets.push(socket);
+      socket.on('error', () => {});
+      const channel = new HeartbeatChannel(socket, { heartbeat: HB, maxFrameBytes: 4096 });
+      const protocolError = once(channel, 'protocolError') as Promise<[Error & { code: string }]>;
+      const dead = deadOf(channel);
+      const [error] = await protocolError;
+      expect(error.code).toBe('ERR_HEARTBEAT_PROTOCOL');
+      expect(await dead).toMatchObject({ reason: 'local-destroy', code: 'ERR_HEARTBEAT_PROTOCOL', detectedBy: 'local' });
+      expect(socket.destroyed).toBe(true);
+      server.close();
+    }
+  });
+
+  it('the server helper answers PINGs and reaps a client that stops heartbeating', async () => {
+    const channels: HeartbeatChannel[] = [];
+    const server = createHeartbeatServer({ heartbeat: HB }, (c) => channels.push(c));
+    const reaped: DeathReport[] = [];
+    server.on('reaped', (_c, report) => reaped.push(report));
+    const port = await listen(server as net.Server);
+    // A good client: it pings, the server answers, nobody is reaped.
+    const good = net.connect(port, '127.0.0.1');
+    sockets.push(good);
+    const goodChannel = new HeartbeatChannel(good, { heartbeat: HB });
+    // A client whose PC "crashed": HELLO, then silence.
+    const silent = net.connect(port, '127.0.0.1');
+    sockets.push(silent);
+    silent.on('error', () => {});
+    silent.write(encodeHello());
+    await sleep(BOUND + 4 * TICK + 200);
+    expect(reaped).toHaveLength(1);
+    expect(reaped[0]).toMatchObject({ reason: 'heartbeat-timeout', detectedBy: 'heartbeat' });
+    expect(goodChannel.rtt?.samples).toBeGreaterThan(0);
+    expect(good.destroyed).toBe(false);
+    server.close();
+  });
+});
