@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { invalidArgType, outOfRange } from '../errors';
-import { clock, scheduler, type Swept } from './scheduler';
+import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner } from './scheduler';
 
 /**
  * Heartbeat timing, all in milliseconds.
@@ -115,65 +115,44 @@ export function validateHeartbeatOptions(options: HeartbeatOptions = {}): Requir
   };
 }
 
+const LIVE = 0;
+const DEAD = 1;
+const STOPPED = 2;
+
 /**
  * One connection's heartbeat. Call {@link Heartbeat.received} for every
  * chunk received (O(1), allocation-free), {@link Heartbeat.sentData} for
- * outgoing traffic, and {@link Heartbeat.pong} for each PONG.
+ * outgoing traffic, and {@link Heartbeat.pong} for each PONG. Emits 'dead'
+ * (once) and 'pong'.
+ *
+ * Its timing state is a row of the shared {@link table} (typed-array
+ * columns walked by one unref'd sweep); the object itself is a small handle.
  */
-export class Heartbeat extends EventEmitter<HeartbeatEvents> implements Swept {
-  /** @internal */
-  slot = -1;
-  readonly idle: number;
-  readonly interval: number;
-  readonly probes: number;
-  readonly jitter: number;
-  readonly sendPings: boolean;
+export class Heartbeat implements RowOwner {
+  /** @internal row in the shared table; -1 once stopped */
+  row = -1;
   /** The detection bound: idle + interval × probes, ms. */
   readonly boundMs: number;
-  /** @internal */
-  readonly resolutionMs: number;
-
-  // Activity flags set by the hot path and folded in by the sweep.
-  private rxSeen = false;
-  private txSeen = false;
-  private lastRx: number;
-  private lastTx: number;
-  private lastPingAt = 0;
-  private pingsSinceRx = 0;
-  private nextDelay: number;
   private seq = 0;
   private ackedSeq = 0;
-  private verdictPending = false;
-  private isDead = false;
-  private stopped = false;
-  private readonly estimate: RttEstimate = { lastMs: NaN, smoothedMs: NaN, varianceMs: NaN, samples: 0 };
+  private status = LIVE;
+  private emitter: EventEmitter<HeartbeatEvents> | null = null;
+  private estimate: RttEstimate | null = null;
 
   constructor(private readonly transport: HeartbeatTransport, options: HeartbeatOptions = {}) {
-    super();
     const o = validateHeartbeatOptions(options);
-    this.idle = o.idle;
-    this.interval = o.interval;
-    this.probes = o.probes;
-    this.jitter = o.jitter;
-    this.sendPings = o.sendPings;
     this.boundMs = o.idle + o.interval * o.probes;
-    // A quarter of the finest delay keeps the added detection latency small.
-    this.resolutionMs = Math.min(o.idle, o.interval) / 4;
-    const now = clock();
-    this.lastRx = now;
-    this.lastTx = now;
-    this.nextDelay = this.jittered(o.idle);
-    scheduler.add(this);
+    table.add(this, o.idle, o.interval, o.probes, o.jitter, o.sendPings);
   }
 
   /** Something was received (any byte is liveness). O(1), allocation-free. */
   received(): void {
-    this.rxSeen = true;
+    if (this.row >= 0) table.flags[this.row] |= RX;
   }
 
   /** Something was sent: postpones the next PING, never the verdict. */
   sentData(): void {
-    this.txSeen = true;
+    if (this.row >= 0) table.flags[this.row] |= TX;
   }
 
   /**
@@ -184,104 +163,97 @@ export class Heartbeat extends EventEmitter<HeartbeatEvents> implements Swept {
    * PONG for a PING never sent is ignored (beyond counting as bytes received).
    */
   pong(seq: number, timestamp?: number): void {
-    if (this.isDead) return;
-    this.rxSeen = true;
+    if (this.status !== LIVE) return;
+    table.flags[this.row] |= RX;
     if (!(seq > this.ackedSeq && seq <= this.seq)) return;
     this.ackedSeq = seq;
     if (timestamp !== undefined && Number.isFinite(timestamp)) {
       const sample = clock() - timestamp;
       if (sample >= 0) this.addRttSample(sample);
-      this.emit('pong', seq, sample);
+      this.emitter?.emit('pong', seq, sample);
     }
   }
 
   /** Round-trip time from PONG echoes. */
   get rtt(): RttEstimate {
-    return { ...this.estimate };
+    return this.estimate ? { ...this.estimate } : { lastMs: NaN, smoothedMs: NaN, varianceMs: NaN, samples: 0 };
   }
 
   /** Whether death was declared. */
   get dead(): boolean {
-    return this.isDead;
+    return this.status === DEAD;
   }
 
   /** PINGs sent since something was last received. */
   get unansweredPings(): number {
-    return this.pingsSinceRx;
+    return this.row >= 0 ? (table.pings[this.row] as number) : 0;
   }
 
   /** Stops the heartbeat (no more PINGs, no verdict); idempotent. */
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    scheduler.remove(this);
+    if (this.status === LIVE) this.status = STOPPED;
+    if (this.row >= 0) table.remove(this);
   }
 
-  /** @internal Called by the scheduler each tick with its cached time. */
-  sweep(now: number): void {
-    if (this.rxSeen) {
-      this.rxSeen = false;
-      this.lastRx = now;
-      if (this.pingsSinceRx !== 0) {
-        this.pingsSinceRx = 0;
-        this.nextDelay = this.jittered(this.idle);
-      }
-    }
-    if (this.txSeen) {
-      this.txSeen = false;
-      this.lastTx = now;
-    }
-    if (this.verdictPending) return;
-    if (now - this.lastRx >= this.boundMs) {
-      this.verdictDue(now);
-      return;
-    }
-    if (!this.sendPings) return;
-    const from = this.pingsSinceRx === 0 ? Math.min(this.lastRx, this.lastTx) : this.lastPingAt;
-    if (now - from >= this.nextDelay) this.ping(now);
+  /** Adds a listener ('dead' once with {@link HeartbeatDeath}; 'pong' with seq and RTT). */
+  on<K extends keyof HeartbeatEvents>(event: K, listener: (...args: HeartbeatEvents[K]) => void): this {
+    (this.emitter ??= new EventEmitter<HeartbeatEvents>()).on(event, listener as never);
+    return this;
   }
 
-  private ping(now: number): void {
+  /** Adds a one-time listener. */
+  once<K extends keyof HeartbeatEvents>(event: K, listener: (...args: HeartbeatEvents[K]) => void): this {
+    (this.emitter ??= new EventEmitter<HeartbeatEvents>()).once(event, listener as never);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off<K extends keyof HeartbeatEvents>(event: K, listener: (...args: HeartbeatEvents[K]) => void): this {
+    this.emitter?.off(event, listener as never);
+    return this;
+  }
+
+  /** @internal The sweep booked a PING: send it with a fresh timestamp. */
+  ping(): void {
     this.seq = this.seq === 0xffffffff ? 1 : this.seq + 1;
-    this.lastPingAt = now;
-    this.lastTx = now;
-    this.pingsSinceRx++;
-    this.nextDelay = this.jittered(this.interval);
     this.transport.sendPing(this.seq, clock());
   }
 
   /**
-   * The verdict falls due. Node runs timers before polling I/O, so after a
-   * stall an answer may sit unread in the kernel: defer one I/O poll
+   * @internal The verdict falls due. Node runs timers before polling I/O, so
+   * after a stall an answer may sit unread in the kernel: defer one I/O poll
    * (setImmediate) and decide then. A PING still draining out of a full
    * local buffer is not unanswered: it gets one more interval.
    */
-  private verdictDue(now: number): void {
+  verdictDue(now: number): void {
+    const row = this.row;
     if (this.transport.isDraining?.()) {
-      this.lastRx = now - (this.boundMs - this.interval);
+      table.lastRx[row] = now - ((table.bound[row] as number) - (table.interval[row] as number));
       return;
     }
-    this.verdictPending = true;
-    const lagAtTick = scheduler.lagMs;
+    table.flags[row] |= VERDICT_PENDING;
+    const lagAtTick = table.lagMs;
     setImmediate(() => {
-      this.verdictPending = false;
-      if (this.stopped || this.isDead) return;
-      if (this.rxSeen) return; // the poll delivered something: alive, folded in at the next tick
-      this.isDead = true;
-      this.stop();
-      this.emit('dead', {
-        silentMs: clock() - this.lastRx,
+      if (this.status !== LIVE || this.row < 0) return;
+      const r = this.row;
+      table.flags[r] &= ~VERDICT_PENDING;
+      if ((table.flags[r] as number) & RX) return; // the poll delivered something: alive
+      const death: HeartbeatDeath = {
+        silentMs: clock() - (table.lastRx[r] as number),
         boundMs: this.boundMs,
-        unansweredPings: this.pingsSinceRx,
+        unansweredPings: table.pings[r] as number,
         lastSeq: this.seq,
-        loopLagMs: Math.max(lagAtTick, scheduler.lagMs),
+        loopLagMs: Math.max(lagAtTick, table.lagMs),
         rtt: this.rtt,
-      });
+      };
+      this.status = DEAD;
+      table.remove(this);
+      this.emitter?.emit('dead', death);
     });
   }
 
   private addRttSample(sample: number): void {
-    const e = this.estimate;
+    const e = (this.estimate ??= { lastMs: NaN, smoothedMs: NaN, varianceMs: NaN, samples: 0 });
     if (e.samples === 0) {
       e.smoothedMs = sample;
       e.varianceMs = sample / 2;
@@ -291,9 +263,5 @@ export class Heartbeat extends EventEmitter<HeartbeatEvents> implements Swept {
     }
     e.lastMs = sample;
     e.samples++;
-  }
-
-  private jittered(ms: number): number {
-    return this.jitter === 0 ? ms : ms * (1 - this.jitter * Math.random());
   }
 }
