@@ -173,6 +173,21 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     }
   });
 
+  it('either side may ping: a server that pings, a client that only answers', async () => {
+    const channels: HeartbeatChannel[] = [];
+    const server = createHeartbeatServer({ heartbeat: { ...HB, sendPings: true } }, (c) => channels.push(c));
+    const port = await listen(server as net.Server);
+    const client = net.connect(port, '127.0.0.1');
+    sockets.push(client);
+    const clientChannel = new HeartbeatChannel(client, { heartbeat: false });
+    await sleep(3 * BOUND);
+    expect(clientChannel.heartbeat).toBeUndefined();
+    expect(channels).toHaveLength(1);
+    expect(channels[0]?.rtt?.samples).toBeGreaterThan(2);
+    expect(client.destroyed).toBe(false);
+    server.close();
+  });
+
   it('the server helper answers PINGs and reaps a client that stops heartbeating', async () => {
     const channels: HeartbeatChannel[] = [];
     const server = createHeartbeatServer({ heartbeat: HB }, (c) => channels.push(c));
