@@ -19,14 +19,22 @@ export async function startPeer(network: TestNetwork, port = 7000, timeoutMs = 1
   return peer;
 }
 
-/** Starts a client on the client host, connected to the peer, and waits for 'connected'. */
+/**
+ * Starts a client connected to the peer and waits for 'connected': on the
+ * client host of `network`, or on loopback (then `host` and `port` are required).
+ */
 export async function startClient(
-  network: TestNetwork,
-  options: Omit<ClientConfig, 'host' | 'port'> & { port?: number } = {},
+  network: TestNetwork | undefined,
+  options: Omit<ClientConfig, 'host' | 'port'> & { host?: string; port?: number } = {},
   timeoutMs = 10_000,
 ): Promise<Actor> {
-  const config: ClientConfig = { ...options, host: network.peerAddress, port: options.port ?? 7000 };
-  const argv = ['ip', ...network.execArgs('client', [process.execPath, path.join(scripts, 'client-main.js'), JSON.stringify(config)])];
+  const config: ClientConfig = {
+    ...options,
+    host: options.host ?? network?.peerAddress ?? '127.0.0.1',
+    port: options.port ?? 7000,
+  };
+  const command = [process.execPath, path.join(scripts, 'client-main.js'), JSON.stringify(config)];
+  const argv = network ? ['ip', ...network.execArgs('client', command)] : command;
   const client = new Actor(argv, 'client');
   await client.next('connected', timeoutMs);
   return client;

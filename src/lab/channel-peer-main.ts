@@ -21,6 +21,8 @@ export interface ChannelPeerConfig {
   unsolicitedPongEveryMs?: number;
   /** Echo DATA frames back. */
   echo?: boolean;
+  /** Send a 100-byte DATA frame to every client this often, ms. */
+  sendEveryMs?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChannelPeerConfig;
@@ -28,8 +30,12 @@ const report = (type: string, fields: Record<string, unknown> = {}): void => {
   process.stdout.write(`${JSON.stringify({ type, at: Date.now(), ...fields })}\n`);
 };
 
+const sockets = new Set<net.Socket>();
+
 const server = net.createServer((socket) => {
   report('connection');
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
   socket.on('error', (error: NodeJS.ErrnoException) => report('socket-error', { code: error.code }));
   socket.write(encodeHello());
   let pings = 0;
@@ -51,13 +57,27 @@ const server = net.createServer((socket) => {
     },
     pong: () => {},
   });
+  // A client that does not open with a HELLO is plain TCP: read and discard.
+  let raw = false;
+  let first = true;
   socket.on('data', (chunk) => {
+    if (first) {
+      first = false;
+      raw = !(chunk.length >= 5 && chunk.readUInt32BE(0) >= 6 && chunk[4] === FrameType.HELLO);
+    }
+    if (raw) return;
     try {
       decoder.push(chunk);
     } catch (error) {
       report('protocol-error', { message: (error as Error).message });
       socket.destroy();
     }
+  });
+  const sender = config.sendEveryMs
+    ? setInterval(() => socket.write(encodeFrame(FrameType.DATA, Buffer.alloc(100, 0x62))), config.sendEveryMs)
+    : undefined;
+  socket.on('close', () => {
+    if (sender) clearInterval(sender);
   });
   const unsolicited = config.unsolicitedPongEveryMs
     ? setInterval(() => pong(999_999, 0), config.unsolicitedPongEveryMs)
@@ -68,5 +88,16 @@ const server = net.createServer((socket) => {
   });
 });
 server.listen(config.port, config.host, () => report('listening', { port: (server.address() as net.AddressInfo).port }));
-process.stdin.resume();
+// Commands on stdin: { cmd: 'reset' } aborts every connection with RST.
+let input = '';
+process.stdin.on('data', (chunk) => {
+  input += chunk.toString();
+  let newline: number;
+  while ((newline = input.indexOf('\n')) >= 0) {
+    const line = input.slice(0, newline);
+    input = input.slice(newline + 1);
+    const command = JSON.parse(line) as { cmd: string };
+    if (command.cmd === 'reset') for (const s of sockets) s.resetAndDestroy();
+  }
+});
 process.stdin.on('end', () => process.exit(0));

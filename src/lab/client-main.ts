@@ -25,6 +25,8 @@ export interface ClientConfig {
   sampleMs?: number;
   /** Speak the channel protocol with this heartbeat (its watcher reports 'dead'). */
   heartbeat?: HeartbeatOptions;
+  /** Call Node's own socket.setKeepAlive(true, ms) on connect. */
+  nodeKeepAlive?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ClientConfig;
@@ -33,6 +35,7 @@ const report = (type: string, fields: Record<string, unknown> = {}): void => {
 };
 
 let last: { at: number; info: TcpInfo } | undefined;
+let channel: HeartbeatChannel | undefined;
 let writer: NodeJS.Timeout | undefined;
 let written = 0;
 const hash = createHash('sha256');
@@ -41,9 +44,10 @@ const socket = new net.Socket();
 // Paused before connect, Node never starts reading: libuv does not poll it.
 if (config.pause) socket.pause();
 socket.connect(config.port, config.host, () => {
+  if (config.nodeKeepAlive !== undefined) socket.setKeepAlive(true, config.nodeKeepAlive);
   const settings = config.keepAlive ? setKeepAlive(socket, config.keepAlive) : null;
   if (config.heartbeat) {
-    const channel = new HeartbeatChannel(socket, { heartbeat: config.heartbeat, sampleIntervalMs: config.watchSampleMs });
+    channel = new HeartbeatChannel(socket, { heartbeat: config.heartbeat, sampleIntervalMs: config.watchSampleMs });
     channel.on('dead', (deathReport) => report('dead', { report: deathReport, lastAckAt: lastAckAt() }));
   } else if (config.watchSampleMs !== undefined) {
     watch(socket, { sampleIntervalMs: config.watchSampleMs }).on('dead', (deathReport) =>
@@ -83,7 +87,8 @@ function write(bytes: number): void {
   for (let i = 0; i < bytes; i++) chunk[i] = (written + i) & 0xff;
   written += bytes;
   hash.update(chunk);
-  socket.write(chunk);
+  if (channel) channel.send(chunk);
+  else socket.write(chunk);
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {
