@@ -57,7 +57,8 @@ export function renderHtml(result: LabResult): string {
         parts.push(
           `<rect class="bar undetected" data-scenario="${sc.name}" data-method="${m.name}" x="${labelW}" y="${y + 5}" width="${plotW}" height="4" fill="#ddd"/>`,
         );
-        parts.push(`<text x="${labelW + plotW - 4}" y="${y + 11}" font-size="10" text-anchor="end" fill="#999">${row.boundMs === null ? 'cannot detect' : 'MISSED'} within ${s(cap)}</text>`);
+        const note = sc.transient ? 'no death (correct)' : row.boundMs === null ? 'cannot detect' : 'MISSED';
+        parts.push(`<text x="${labelW + plotW - 4}" y="${y + 11}" font-size="10" text-anchor="end" fill="#999">${note} within ${s(cap)}</text>`);
       }
       if (row.boundMs !== null) {
         parts.push(`<line class="bound" x1="${x(row.boundMs)}" x2="${x(row.boundMs)}" y1="${y - 2}" y2="${y + barH + 2}" stroke="#000" stroke-width="2"><title>bound ${s(row.boundMs)}</title></line>`);

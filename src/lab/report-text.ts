@@ -13,7 +13,10 @@ function seconds(ms: number): string {
 /** The cell of one method in one scenario, and its colour. */
 export function cellOf(row: LabRow, marginMs: number): { text: string; colour: keyof typeof ANSI } {
   if (row.falseDeath) return { text: `FALSE DEATH ${row.detectionMs === null ? '' : seconds(row.detectionMs)}`.trim(), colour: 'red' };
-  if (!row.detected) return { text: row.boundMs === null ? '—' : 'missed', colour: row.boundMs === null ? 'dim' : 'red' };
+  if (!row.detected) {
+    if (row.scenario === 'transient') return { text: 'alive', colour: 'green' };
+    return { text: row.boundMs === null ? '—' : 'missed', colour: row.boundMs === null ? 'dim' : 'red' };
+  }
   const late = row.boundMs !== null && (row.detectionMs as number) > row.boundMs + marginMs;
   return { text: `${seconds(row.detectionMs as number)} ${row.code ?? row.reason ?? ''}`.trim(), colour: late ? 'yellow' : 'green' };
 }
@@ -39,7 +42,7 @@ export function renderTable(result: LabResult, colour: boolean): string {
   const b = result.bounds;
   out.push(
     '',
-    `Detection time from the fault, and the error. — = this method cannot detect it; missed = it should have within the cap (${seconds(b.capMs)}).`,
+    `Detection time from the fault, and the error. — = this method cannot detect it; missed = it should have within the cap (${seconds(b.capMs)}); alive = no false death in the transient outage.`,
     `Bounds: keep-alive ${seconds(b.keepAlive)} (idle ${result.settings.keepAlive.idle} + ${result.settings.keepAlive.count} × ${result.settings.keepAlive.interval} ms), ` +
       `user timeout ${seconds(b.userTimeout)}, Node's setKeepAlive ${seconds(b.node)} (its interval 1 s × 10), heartbeat ${seconds(b.heartbeat)}; transient outage ${seconds(b.transientMs)}.`,
     `Methods: ${methods.map((m) => `${m.name} = ${m.title}`).join('; ')}.`,
