@@ -111,6 +111,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private sawEnd = false;
   private verifying = false;
   private readonly nodeSetKeepAlive: net.Socket['setKeepAlive'] | undefined;
+  private readonly wrappedSetKeepAlive: net.Socket['setKeepAlive'];
 
   /** @internal use {@link watch} */
   constructor(socket: net.Socket, options: WatchOptions) {
@@ -126,11 +127,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     // http.Agent) is checked once, with no periodic cost.
     this.nodeSetKeepAlive = socket.setKeepAlive;
     const watcher = this;
-    socket.setKeepAlive = function setKeepAliveWatched(this: net.Socket, enable?: boolean, delay?: number) {
+    this.wrappedSetKeepAlive = function setKeepAliveWatched(this: net.Socket, enable?: boolean, delay?: number) {
       const result = (watcher.nodeSetKeepAlive as net.Socket['setKeepAlive']).call(this, enable, delay);
       watcher.afterNodeSetKeepAlive();
       return result;
     };
+    socket.setKeepAlive = this.wrappedSetKeepAlive;
     watchers.add(this);
     reschedule();
     if (!socket.pending && !socket.connecting) this.onConnect();
@@ -151,7 +153,10 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.socket.removeListener('error', this.onError);
     this.socket.removeListener('close', this.onClose);
     this.socket.removeListener('connect', this.onConnect);
-    if (this.nodeSetKeepAlive) this.socket.setKeepAlive = this.nodeSetKeepAlive;
+    // Only undo our own wrapper: someone may have wrapped it again since.
+    if (this.nodeSetKeepAlive && this.socket.setKeepAlive === this.wrappedSetKeepAlive) {
+      this.socket.setKeepAlive = this.nodeSetKeepAlive;
+    }
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import * as net from 'node:net';
 import { FrameDecoder, FrameType, encodeFrame, encodeHello, encodePingPong } from '../heartbeat/frame';
+import { report } from './report';
 
 /** How the channel peer behaves. */
 export interface ChannelPeerConfig {
@@ -26,9 +27,6 @@ export interface ChannelPeerConfig {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChannelPeerConfig;
-const report = (type: string, fields: Record<string, unknown> = {}): void => {
-  process.stdout.write(`${JSON.stringify({ type, at: Date.now(), ...fields })}\n`);
-};
 
 const sockets = new Set<net.Socket>();
 

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { HeartbeatChannel, getTcpInfo, setKeepAlive, watch, type HeartbeatOptions, type KeepAliveOptions, type TcpInfo } from '../index';
+import { report } from './report';
 
 /** What the client is told to do, as argv[2] JSON. */
 export interface ClientConfig {
@@ -30,9 +31,6 @@ export interface ClientConfig {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ClientConfig;
-const report = (type: string, fields: Record<string, unknown> = {}): void => {
-  process.stdout.write(`${JSON.stringify({ type, at: Date.now(), ...fields })}\n`);
-};
 
 let last: { at: number; info: TcpInfo } | undefined;
 let channel: HeartbeatChannel | undefined;

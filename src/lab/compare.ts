@@ -132,6 +132,10 @@ const min = (...xs: Array<number | null>): number | null => {
 const hbOr = (m: MethodName, b: Bounds, other: number | null): number | null =>
   m === 'heartbeat' ? b.heartbeat : m === 'heartbeat-keepalive' ? min(b.heartbeat, other) : other;
 
+/** Nothing arrives any more and nothing is unacknowledged: keep-alive probes decide. */
+const probedBound = (m: MethodName, b: Bounds): number | null =>
+  m === 'node' ? b.node : m === 'keepalive' || m === 'keepalive-ut' || m === 'heartbeat-keepalive' ? b.keepAlive : null;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'process-crash',
@@ -159,7 +163,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'host-gone-idle',
     title: 'peer host gone, we are idle',
     needsNetns: true,
-    bound: (m, b) => hbOr(m, b, m === 'node' ? b.node : m === 'keepalive' || m === 'keepalive-ut' || m === 'heartbeat-keepalive' ? b.keepAlive : null),
+    bound: (m, b) => hbOr(m, b, probedBound(m, b)),
     fault: ({ network }) => network?.cutPath(),
   },
   {
@@ -176,7 +180,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'peer host gone, we are only receiving',
     needsNetns: true,
     peerSends: true,
-    bound: (m, b) => hbOr(m, b, m === 'node' ? b.node : m === 'keepalive' || m === 'keepalive-ut' || m === 'heartbeat-keepalive' ? b.keepAlive : null),
+    bound: (m, b) => hbOr(m, b, probedBound(m, b)),
     fault: ({ network }) => network?.cutPath(),
   },
   {

@@ -7,11 +7,9 @@
 import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { report } from './report';
 
 const { host, port } = JSON.parse(process.argv[2] ?? '{}') as { host: string; port: number };
-const report = (type: string, fields: Record<string, unknown> = {}): void => {
-  process.stdout.write(`${JSON.stringify({ type, at: Date.now(), ...fields })}\n`);
-};
 
 const sockets = new Set<net.Socket>();
 let received = 0;
