@@ -10,7 +10,8 @@
 //   [0] status: 0 ok, 1 OS error, 2 not a TCP socket, 3 unsupported option
 //   [1] libuv errno (negative) when status is 1
 //   [2] enum tk_op: the step that failed
-//   [3..] the payload of the call (see each function)
+//   [3..] the payload of the call (see each function); on an OS error,
+//         [3] holds the OS's own error number
 #include <napi.h>
 
 #include <cmath>
@@ -69,6 +70,7 @@ Napi::Value Fail(const Napi::CallbackInfo& info, double* out, int err, int op, c
   } else {
     out[0] = kOsError;
     out[1] = tk_uv_error(err);
+    out[3] = err;  // the OS's own number (a WSA code on Windows), for the error's `osError`
   }
   return info.Env().Undefined();
 }

@@ -240,7 +240,9 @@ int tk_apply(tk_socket sock, const tk_settings* req, int* failed) {
   if (req->mask & TK_F_USER_TIMEOUT) {
     *failed = TK_OP_SET_USER_TIMEOUT;
     if ((err = ms_to_s(req->user_timeout_ms, &sec))) return err;
-    if ((err = setint(s, IPPROTO_TCP, TCP_MAXRT, sec))) return err;
+    err = setint(s, IPPROTO_TCP, TCP_MAXRT, sec);
+    if (err == WSAENOPROTOOPT) return TK_ERR_UNSUPPORTED;  // a stack without TCP_MAXRT (Wine)
+    if (err) return err;
   }
   *failed = TK_OP_NONE;
   return 0;
@@ -305,8 +307,11 @@ int tk_get_tcp_info(tk_socket sock, tk_tcp_info* out) {
   memset(&ti, 0, sizeof ti);
   DWORD returned = 0;
   out->present = 0;
-  if (WSAIoctl((SOCKET)sock, SIO_TCP_INFO, &version, sizeof version, &ti, sizeof ti, &returned, NULL, NULL) != 0)
-    return last_error();
+  if (WSAIoctl((SOCKET)sock, SIO_TCP_INFO, &version, sizeof version, &ti, sizeof ti, &returned, NULL, NULL) != 0) {
+    int err = last_error();
+    // Before Windows 10 1703 (and under Wine) the ioctl does not exist.
+    return err == WSAEOPNOTSUPP || err == WSAEINVAL || err == WSAENOPROTOOPT ? TK_ERR_UNSUPPORTED : err;
+  }
   put(out, TK_I_STATE, map_state(ti.State));
   put(out, TK_I_RTT_US, ti.RttUs);
   put(out, TK_I_MIN_RTT_US, ti.MinRttUs);

@@ -34,6 +34,8 @@ export interface SystemError extends Error {
   syscall: string;
   option?: string;
   fd?: number;
+  /** The OS's own error number (errno on POSIX, the WSA code on Windows). */
+  osError?: number;
 }
 
 function withCode<E extends Error>(error: E, code: string): E & { code: string } {

@@ -61,5 +61,8 @@ export function throwIfFailed(scratch: Float64Array, kind: string | undefined, f
   if (status === Status.Unsupported) {
     throw libraryError('ERR_TCP_KEEPALIVE_UNSUPPORTED', `tcp-keepalive: ${option} is not supported on ${process.platform}`);
   }
-  throw systemError(scratch[1], syscall, option, fd);
+  const error = systemError(scratch[1] as number, syscall, option, fd);
+  // The OS's own number (errno, or the WSA code on Windows), for what libuv has no name for.
+  (error as { osError?: number }).osError = scratch[3];
+  throw error;
 }
