@@ -3,7 +3,8 @@
  * @packageDocumentation
  */
 import type * as net from 'node:net';
-import { invalidArgValue, libraryError } from './errors';
+import { invalidArgValue, libraryError, outOfRange } from './errors';
+import { currentLimits } from './limits';
 import { nativeCall, throwIfFailed } from './native-call';
 import { FIELD, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
 import { connectedFd, socketState, type SocketLike } from './socket-handle';
@@ -84,15 +85,31 @@ function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
   if (req.userTimeoutMs !== 'auto') {
     return applyMasked(fd, req, req.mask, req.userTimeoutMs);
   }
-  // 'auto' with a field left as the kernel has it: the kernel's values decide.
-  const first = applyMasked(fd, req, req.mask, 0);
-  if (first.idle === null || first.interval === null || first.count === null) {
+  // 'auto' with a field left as the kernel has it: read the kernel's values
+  // first, so the total is checked before anything is applied.
+  const current = readSettings(fd);
+  const idle = req.mask & FIELD.idle ? roundUpToSeconds(req.idleMs) : current.idle;
+  const interval = req.mask & FIELD.interval ? roundUpToSeconds(req.intervalMs) : current.interval;
+  const count = req.mask & FIELD.count ? req.count : current.count;
+  if (idle === null || interval === null || count === null) {
     throw libraryError(
       'ERR_TCP_KEEPALIVE_UNSUPPORTED',
       "tcp-keepalive: userTimeout 'auto' needs idle, interval and count; this OS cannot read them back, so pass all three",
     );
   }
-  return applyMasked(fd, req, FIELD.userTimeout, first.idle + first.interval * first.count);
+  const total = idle + interval * count;
+  const max = currentLimits().userTimeout?.max ?? 0;
+  if (total > max) {
+    throw outOfRange('options.userTimeout', `'auto' (idle + interval × count = ${idle} + ${interval} × ${count}) <= ${max}`, total);
+  }
+  return applyMasked(fd, req, req.mask | FIELD.userTimeout, total);
+}
+
+function readSettings(fd: number): KeepAliveSettings {
+  const { native, scratch } = nativeCall();
+  const kind = native.read(fd);
+  throwIfFailed(scratch, kind, fd);
+  return settingsFromScratch(scratch);
 }
 
 function settle(record: Applied): void {
@@ -237,11 +254,8 @@ export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSetti
  */
 export function getKeepAlive(socket: SocketLike): KeepAliveSettings {
   const fd = connectedFd(socket);
-  const { native, scratch } = nativeCall();
-  const kind = native.read(fd);
-  throwIfFailed(scratch, kind, fd);
-  const settings = settingsFromScratch(scratch);
-  if (scratch[3] & FIELD.timesUnverified && typeof socket !== 'number') {
+  const settings = readSettings(fd);
+  if (nativeCall().scratch[3] & FIELD.timesUnverified && typeof socket !== 'number') {
     const last = applied.get(socket)?.settings;
     if (last) {
       settings.idle = last.idle;

@@ -93,6 +93,14 @@ describe.runIf(linux)('setKeepAlive on Linux: round trips', () => {
     expect(setKeepAlive(pair.client, { interval: 4000, userTimeout: 'auto' })).toEqual({
       enabled: true, idle: 2000, interval: 4000, count: 3, userTimeout: 14_000,
     });
+    // Found by the property test: a total past TCP_USER_TIMEOUT's range is
+    // refused before anything is applied (it once left interval changed).
+    setKeepAlive(pair.client, { count: 100 });
+    const before = getKeepAlive(pair.client);
+    expect(() => setKeepAlive(pair.client, { interval: 30_000_000, userTimeout: 'auto' })).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/idle \+ interval × count/) }),
+    );
+    expect(getKeepAlive(pair.client)).toEqual(before);
   });
 
   it('works on the accepted (server) side too', () => {
