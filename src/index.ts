@@ -25,6 +25,7 @@ export type { ChannelOptions, ChannelEvents, HeartbeatTimeoutError } from './hea
 export { createHeartbeatServer } from './heartbeat/server';
 export type { HeartbeatServer, HeartbeatServerOptions } from './heartbeat/server';
 export { FrameDecoder, FrameType, ProtocolError, encodeFrame, encodePingPong, encodeHello, DEFAULT_MAX_FRAME_BYTES } from './heartbeat/frame';
-export type { FrameHandler } from './heartbeat/frame';
+export type { FrameHandler, ProtocolViolation } from './heartbeat/frame';
+export type { PingRateLimit } from './heartbeat/ping-limit';
 export { heartbeatWebSocket, heartbeatHttp2, createHeartbeat } from './heartbeat/adapters';
 export type { WebSocketLike, AdapterOptions, GenericHeartbeatOptions } from './heartbeat/adapters';

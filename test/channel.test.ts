@@ -210,4 +210,91 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     expect(good.destroyed).toBe(false);
     server.close();
   });
+
+  describe('PINGs from an untrusted peer', () => {
+    /** A server-side channel and a raw client socket that speaks the protocol by hand. */
+    async function rawPeer(options: ConstructorParameters<typeof HeartbeatChannel>[1]) {
+      let channel: HeartbeatChannel | undefined;
+      const accepted = new Promise<HeartbeatChannel>((resolve) => {
+        const server = net.createServer((s) => {
+          sockets.push(s);
+          s.on('error', () => {});
+          channel = new HeartbeatChannel(s, options);
+          resolve(channel);
+        });
+        servers.push(server);
+      });
+      const port = await listen(servers[servers.length - 1] as net.Server);
+      const raw = net.connect(port, '127.0.0.1');
+      sockets.push(raw);
+      raw.on('error', () => {});
+      await once(raw, 'connect');
+      raw.write(encodeHello());
+      return { raw, channel: await accepted };
+    }
+    const servers: net.Server[] = [];
+    afterEach(() => {
+      for (const s of servers.splice(0)) s.close();
+    });
+
+    it('a PING flood beyond the rate limit is a protocol error (ping-flood) and ends the connection', async () => {
+      const { raw, channel } = await rawPeer({ heartbeat: false, pingRateLimit: { perSecond: 10, burst: 20 } });
+      const protocolError = once(channel, 'protocolError') as Promise<[Error & { code: string; violation: string }]>;
+      const dead = deadOf(channel);
+      const closed = once(raw, 'close');
+      raw.resume();
+      for (let seq = 1; seq <= 25; seq++) raw.write(encodePingPong(FrameType.PING, seq, seq));
+      const [error] = await protocolError;
+      expect(error).toMatchObject({ code: 'ERR_HEARTBEAT_PROTOCOL', violation: 'ping-flood', message: expect.stringMatching(/10\/s \(burst 20\)/) });
+      expect(await dead).toMatchObject({ reason: 'local-destroy', code: 'ERR_HEARTBEAT_PROTOCOL' });
+      await closed;
+    });
+
+    it('a peer pinging within the limit is answered and never cut off', async () => {
+      const { raw, channel } = await rawPeer({ heartbeat: false, pingRateLimit: { perSecond: 10, burst: 2 } });
+      const pongs: number[] = [];
+      const decoder = new FrameDecoder({ data: () => {}, ping: () => {}, pong: (seq) => pongs.push(seq) });
+      raw.on('data', (chunk: Buffer) => decoder.push(chunk));
+      let errors = 0;
+      channel.on('protocolError', () => errors++);
+      for (let seq = 1; seq <= 12; seq++) {
+        raw.write(encodePingPong(FrameType.PING, seq, seq));
+        await sleep(110); // ~9/s, under 10/s
+      }
+      await sleep(50);
+      expect(errors).toBe(0);
+      expect(raw.destroyed).toBe(false);
+      expect(pongs).toEqual(Array.from({ length: 12 }, (_v, i) => i + 1));
+    });
+
+    it('a peer that PINGs without reading cannot grow our write buffer: one PONG, for the newest PING', async () => {
+      const { raw, channel } = await rawPeer({ heartbeat: false, pingRateLimit: false });
+      raw.pause(); // never reads while it floods
+      const N = 2_000_000; // 34 MB of PONGs if each PING were answered: more than the kernel buffers hold
+      let maxBuffered = 0;
+      const sampler = setInterval(() => {
+        maxBuffered = Math.max(maxBuffered, channel.socket.writableLength);
+      }, 1);
+      const batch = 20_000;
+      for (let seq = 1; seq <= N; seq += batch) {
+        const frames = [];
+        for (let s = seq; s < seq + batch; s++) frames.push(encodePingPong(FrameType.PING, s, s));
+        if (!raw.write(Buffer.concat(frames))) await once(raw, 'drain');
+      }
+      await sleep(200);
+      clearInterval(sampler);
+      maxBuffered = Math.max(maxBuffered, channel.socket.writableLength);
+      expect(maxBuffered).toBeLessThanOrEqual(17);
+      // Now read what was answered: far fewer PONGs than PINGs, the last for the newest.
+      const pongs: number[] = [];
+      const decoder = new FrameDecoder({ data: () => {}, ping: () => {}, pong: (seq) => pongs.push(seq) });
+      raw.on('data', (chunk: Buffer) => decoder.push(chunk));
+      raw.resume();
+      const deadline = Date.now() + 5000;
+      while (pongs[pongs.length - 1] !== N && Date.now() < deadline) await sleep(20);
+      expect(pongs[pongs.length - 1]).toBe(N);
+      expect(pongs.length).toBeLessThan(N / 10);
+      expect(pongs).toEqual([...pongs].sort((a, b) => a - b)); // in order, newest last
+    });
+  });
 });

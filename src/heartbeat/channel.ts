@@ -10,6 +10,7 @@ import type { KeepAliveOptions } from '../options';
 import { watch, type DeathReport, type Watcher } from '../watcher';
 import { Heartbeat, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from './frame';
+import { PingBucket, validatePingRateLimit, type PingRateLimit } from './ping-limit';
 
 /** Options of {@link HeartbeatChannel}. */
 export interface ChannelOptions {
@@ -21,6 +22,12 @@ export interface ChannelOptions {
   keepAlive?: KeepAliveOptions;
   /** The watcher's sampling period, ms (see {@link watch}). */
   sampleIntervalMs?: number;
+  /**
+   * How fast the peer may PING (token bucket); a faster peer is a protocol
+   * error ('ping-flood') and the connection is destroyed. Default 10/s with
+   * a burst of 20; `false` answers every PING.
+   */
+  pingRateLimit?: PingRateLimit | false;
 }
 
 /** Events of a {@link HeartbeatChannel}. */
@@ -59,6 +66,12 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
   private queuedBytes = 0;
   private pingFlushed = true;
   private lastWritable = 0;
+  private readonly pingBucket: PingBucket | undefined;
+  /** A PONG is in the socket's write buffer; later PINGs are answered once it left. */
+  private pongInFlight = false;
+  /** Newest PING not answered yet because a PONG was in flight (-1: none). */
+  private pendingPongSeq = -1;
+  private pendingPongTimestamp = 0;
 
   constructor(socket: net.Socket, options: ChannelOptions = {}) {
     super();
@@ -66,6 +79,8 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     if (typeof max !== 'number') throw invalidArgType('options.maxFrameBytes', 'of type number', max);
     if (!Number.isInteger(max) || max < 1 || max > 2 ** 31 - 1) throw outOfRange('options.maxFrameBytes', 'an integer >= 1 && <= 2147483647 (bytes)', max);
+    const pingLimit = validatePingRateLimit(options.pingRateLimit);
+    this.pingBucket = pingLimit && new PingBucket(pingLimit);
     this.socket = socket;
     this.watcher = watch(socket, { keepAlive: options.keepAlive, sampleIntervalMs: options.sampleIntervalMs });
     this.watcher.on('dead', (report) => this.emit('dead', report));
@@ -75,7 +90,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
         ? undefined
         : new Heartbeat(
             {
-              sendPing: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PING, seq, timestamp), true),
+              sendPing: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PING, seq, timestamp)),
               isDraining: () => this.isDraining(),
             },
             options.heartbeat,
@@ -85,7 +100,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
     this.decoder = new FrameDecoder(
       {
         data: (payload) => this.emit('message', payload),
-        ping: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PONG, seq, timestamp), false),
+        ping: (seq, timestamp) => this.onPing(seq, timestamp),
         pong: (seq, timestamp) => this.heartbeat?.pong(seq, timestamp),
       },
       max,
@@ -131,19 +146,45 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
     this.socket.end();
   }
 
-  /** PING and PONG bypass this channel's queue: they only wait behind what the socket already holds. */
-  private writeControl(frame: Buffer, isPing: boolean): void {
+  /** PINGs bypass this channel's queue: they only wait behind what the socket already holds. */
+  private writeControl(frame: Buffer): void {
     if (this.socket.destroyed) return;
-    if (isPing) {
-      this.pingFlushed = false;
-      this.lastWritable = this.socket.writableLength;
-      this.socket.write(frame, () => {
-        this.pingFlushed = true;
-      });
-    } else {
-      this.socket.write(frame);
-    }
+    this.pingFlushed = false;
+    this.lastWritable = this.socket.writableLength;
+    this.socket.write(frame, () => {
+      this.pingFlushed = true;
+    });
   }
+
+  /**
+   * Answers a PING ahead of queued data. At most one PONG waits in the
+   * socket's buffer: since a PONG for N acknowledges every PING <= N, PINGs
+   * arriving meanwhile are answered by one PONG for the newest, so a peer
+   * that PINGs without reading cannot grow our write buffer.
+   */
+  private onPing(seq: number, timestamp: number): void {
+    this.pingBucket?.take();
+    if (this.pongInFlight) {
+      this.pendingPongSeq = seq;
+      this.pendingPongTimestamp = timestamp;
+      return;
+    }
+    this.writePong(seq, timestamp);
+  }
+
+  private writePong(seq: number, timestamp: number): void {
+    if (this.socket.destroyed) return;
+    this.pongInFlight = true;
+    this.socket.write(encodePingPong(FrameType.PONG, seq, timestamp), this.onPongFlushed);
+  }
+
+  private readonly onPongFlushed = (error?: Error | null): void => {
+    this.pongInFlight = false;
+    if (error || this.pendingPongSeq < 0) return;
+    const seq = this.pendingPongSeq;
+    this.pendingPongSeq = -1;
+    this.writePong(seq, this.pendingPongTimestamp);
+  };
 
   /** A PING is still in the write buffer and the buffer drained since the last look. */
   private isDraining(): boolean {

@@ -23,13 +23,22 @@ const HEADER = 5;
 const PING_PAYLOAD = 12; // u32 seq + f64 timestamp
 const HELLO_PAYLOAD = 5; // u32 magic + u8 version
 
+/**
+ * What a peer did wrong: a frame that breaks the format, a frame over the
+ * size limit, or PINGs faster than the receiver allows.
+ */
+export type ProtocolViolation = 'malformed' | 'oversized' | 'ping-flood';
+
 /** A protocol violation; the channel ends the connection with it. */
 export class ProtocolError extends Error {
   readonly code = 'ERR_HEARTBEAT_PROTOCOL';
   readonly reason = 'protocol-error';
-  constructor(message: string) {
+  /** Which kind of violation, to branch on without parsing the message. */
+  readonly violation: ProtocolViolation;
+  constructor(message: string, violation: ProtocolViolation = 'malformed') {
     super(`tcp-keepalive protocol error: ${message}`);
     this.name = 'ProtocolError';
+    this.violation = violation;
   }
 }
 
@@ -111,7 +120,7 @@ export class FrameDecoder {
         const length = buf.readUInt32BE(offset);
         if (length === 0) throw new ProtocolError('frame of length 0');
         if (length > this.maxFrameBytes) {
-          throw new ProtocolError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+          throw new ProtocolError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`, 'oversized');
         }
         if (buf.length - offset < 4 + length) break;
         this.frame(buf[offset + 4] as number, buf.subarray(offset + HEADER, offset + 4 + length));

@@ -1,0 +1,67 @@
+/**
+ * How fast a peer may PING us: a token bucket per connection. A peer makes
+ * us send one PONG per PING; without a limit a hostile peer can keep a
+ * server busy answering (gRPC answers the same threat with GOAWAY
+ * "too_many_pings").
+ * @packageDocumentation
+ */
+import { invalidArgType, outOfRange } from '../errors';
+import { ProtocolError } from './frame';
+import { clock } from './scheduler';
+
+/**
+ * Limit on PINGs received from the peer. A well-behaved pinger sends at most
+ * one PING per `min(idle, interval) × (1 − jitter)`, so the defaults leave
+ * room for heartbeats down to ~100 ms.
+ */
+export interface PingRateLimit {
+  /** PINGs per second allowed on average. Default 10. */
+  perSecond?: number;
+  /** PINGs allowed in a burst above the average. Default 20. */
+  burst?: number;
+}
+
+const DEFAULTS = { perSecond: 10, burst: 20 };
+const MAX_RATE = 1_000_000;
+
+/** Validates a limit (`false` turns it off); returns it complete or undefined. */
+export function validatePingRateLimit(limit: PingRateLimit | false | undefined): Required<PingRateLimit> | undefined {
+  if (limit === false) return undefined;
+  if (limit === undefined) return { ...DEFAULTS };
+  if (limit === null || typeof limit !== 'object') throw invalidArgType('options.pingRateLimit', 'of type object or false', limit);
+  const perSecond = limit.perSecond ?? DEFAULTS.perSecond;
+  if (typeof perSecond !== 'number') throw invalidArgType('options.pingRateLimit.perSecond', 'of type number', perSecond);
+  if (!(perSecond > 0 && perSecond <= MAX_RATE)) {
+    throw outOfRange('options.pingRateLimit.perSecond', `> 0 && <= ${MAX_RATE} (PINGs per second)`, perSecond);
+  }
+  const burst = limit.burst ?? DEFAULTS.burst;
+  if (typeof burst !== 'number') throw invalidArgType('options.pingRateLimit.burst', 'of type number', burst);
+  if (!Number.isInteger(burst) || burst < 1 || burst > MAX_RATE) {
+    throw outOfRange('options.pingRateLimit.burst', `an integer >= 1 && <= ${MAX_RATE} (PINGs)`, burst);
+  }
+  return { perSecond, burst };
+}
+
+/** One connection's bucket. */
+export class PingBucket {
+  private tokens: number;
+  private refilledAt = clock();
+
+  constructor(private readonly limit: Required<PingRateLimit>) {
+    this.tokens = limit.burst;
+  }
+
+  /** Takes a token for one received PING; throws a 'ping-flood' ProtocolError when none is left. */
+  take(): void {
+    const now = clock();
+    this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.refilledAt) * this.limit.perSecond) / 1000);
+    this.refilledAt = now;
+    if (this.tokens < 1) {
+      throw new ProtocolError(
+        `PING flood: the peer PINGs faster than the limit of ${this.limit.perSecond}/s (burst ${this.limit.burst})`,
+        'ping-flood',
+      );
+    }
+    this.tokens -= 1;
+  }
+}
