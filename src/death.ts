@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import type { KeepAliveSettings } from './keepalive';
 import type { TcpInfo } from './tcp-info';
+import { invalidArgType } from './errors';
 
 /**
  * What happened, as far as this end can tell.
@@ -151,9 +152,13 @@ function splitTimeout(context: DeathContext | undefined): DeathReason {
  * ETIMEDOUT is split by `context.tcpInfo` (sampled before the death):
  * unacknowledged data → 'retransmit-timeout', keep-alive probes out →
  * 'keepalive-timeout'. Without a snapshot it is 'keepalive-timeout' unless
- * `context.keepAlive` says keep-alive was off.
+ * `context.keepAlive` says keep-alive was off. Anything that is not an
+ * error, a code or a number (undefined, a plain object without code/errno)
+ * is 'unknown': any thrown value can be classified.
+ * @throws ERR_INVALID_ARG_TYPE if `context` is given and not an object.
  */
 export function classifyDeath(errorOrCode: unknown, context?: DeathContext): Classification {
+  if (context !== undefined && (context === null || typeof context !== 'object')) throw invalidArgType('context', 'of type object', context);
   let code: string | undefined;
   let errno: number | undefined;
   let syscall = context?.syscall;

@@ -2,12 +2,13 @@
  * Kernel keep-alive: apply, read back from the kernel, and keep in force.
  * @packageDocumentation
  */
-import type * as net from 'node:net';
-import { invalidArgValue, libraryError, outOfRange } from './errors';
+import * as net from 'node:net';
+import { invalidArgType, invalidArgValue, libraryError, outOfRange } from './errors';
 import { currentLimits } from './limits';
 import { nativeCall, throwIfFailed } from './native-call';
 import { FIELD, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
 import { connectedFd, socketState, type SocketLike } from './socket-handle';
+import { netSocket } from './validate';
 
 /**
  * Keep-alive settings as the kernel holds them. Times in **milliseconds**.
@@ -235,9 +236,11 @@ export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): Ke
  * The outcome of the last {@link setKeepAlive} on `socket`: resolves with the
  * effective settings once applied (at once if they already were), rejects
  * with the error if applying failed or the socket closed before connecting.
- * Rejects with ERR_INVALID_ARG_VALUE if setKeepAlive was never called on it.
+ * Rejects with ERR_INVALID_ARG_TYPE if `socket` is not a net.Socket, with
+ * ERR_INVALID_ARG_VALUE if setKeepAlive was never called on it.
  */
 export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSettings> {
+  if (!(socket instanceof net.Socket)) return Promise.reject(invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket));
   const record = applied.get(socket);
   if (!record) {
     return Promise.reject(invalidArgValue('socket', '[net.Socket]', 'has no keep-alive settings from setKeepAlive()'));
@@ -282,8 +285,10 @@ export interface KeepAliveCheck {
  * Compares the kernel's settings with the last {@link setKeepAlive} on this
  * socket, to notice when Node's own `socket.setKeepAlive()` (or anyone else)
  * has overwritten them. Returns `null` when setKeepAlive was never applied.
+ * @throws ERR_INVALID_ARG_TYPE if `socket` is not a net.Socket.
  */
 export function checkKeepAlive(socket: net.Socket): KeepAliveCheck | null {
+  netSocket('socket', socket);
   const expected = applied.get(socket)?.settings;
   if (!expected) return null;
   const actual = getKeepAlive(socket);

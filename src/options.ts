@@ -3,8 +3,9 @@
  * Everything is checked before anything is applied.
  * @packageDocumentation
  */
-import { invalidArgType, invalidArgValue, libraryError, outOfRange } from './errors';
+import { invalidArgType, libraryError, outOfRange } from './errors';
 import { currentLimits, type PlatformLimits, type Range } from './limits';
+import { optionsObject } from './validate';
 
 /**
  * What {@link setKeepAlive} applies. Every time is in **milliseconds**; an
@@ -121,15 +122,7 @@ export function roundUpToSeconds(ms: number): number {
  * ERR_TCP_KEEPALIVE_UNSUPPORTED; never applies anything itself.
  */
 export function validateOptions(options: unknown, limits: PlatformLimits = currentLimits()): KeepAliveRequest {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgType('options', 'of type object', options);
-  }
-  for (const key of Object.keys(options)) {
-    // A misspelt option would otherwise be a silent no-op.
-    if (!KNOWN.has(key)) throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], 'is not a keep-alive option');
-  }
-  const o = options as KeepAliveOptions;
+  const o = optionsObject<KeepAliveOptions>('options', options, KNOWN, 'a keep-alive option');
   if (o.enable !== undefined && typeof o.enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', o.enable);
   if (o.persist !== undefined && typeof o.persist !== 'boolean') throw invalidArgType('options.persist', 'of type boolean', o.persist);
 

@@ -10,10 +10,11 @@ import * as net from 'node:net';
 import { classifyDeath, detectedByFor, type DeathReason, type DetectedBy } from './death';
 import { invalidArgType, outOfRange } from './errors';
 import { checkKeepAlive, getKeepAlive, setKeepAlive, type KeepAliveCheck, type KeepAliveSettings } from './keepalive';
-import type { KeepAliveOptions } from './options';
+import { validateOptions, type KeepAliveOptions } from './options';
 import type { HeartbeatDeath } from './heartbeat/engine';
 import { getSocketError } from './socket-error';
 import { getTcpInfo, type TcpInfo } from './tcp-info';
+import { netSocket, optionsObject } from './validate';
 
 /** What a watcher reports when the connection dies. */
 export interface DeathReport {
@@ -63,6 +64,7 @@ export interface WatcherEvents {
   keepAliveOverwritten: [check: KeepAliveCheck];
 }
 
+const WATCH_OPTIONS = new Set(['keepAlive', 'sampleIntervalMs', 'destroyOnDeath']);
 const DEFAULT_SAMPLE_MS = 1000;
 const MIN_SAMPLE_MS = 10;
 
@@ -299,20 +301,27 @@ export class Watcher extends EventEmitter<WatcherEvents> {
  * All watchers share one unref'd timer; each watched socket costs 2 syscalls
  * per `sampleIntervalMs`.
  */
-export function watch(socket: net.Socket, options: WatchOptions = {}): Watcher {
-  if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const period = options.sampleIntervalMs;
+export function watch(socket: net.Socket, options?: WatchOptions): Watcher {
+  netSocket('socket', socket);
+  const o = validateWatchOptions(options);
+  // Applied first: an error here leaves nothing behind.
+  if (o.keepAlive !== undefined) setKeepAlive(socket, o.keepAlive);
+  return new Watcher(socket, o);
+}
+
+/** Checks {@link WatchOptions} (the keep-alive settings too) without applying anything. */
+export function validateWatchOptions(options: unknown): WatchOptions {
+  const o = optionsObject<WatchOptions>('options', options, WATCH_OPTIONS, 'a watch option');
+  const period = o.sampleIntervalMs;
   if (period !== undefined) {
     if (typeof period !== 'number') throw invalidArgType('options.sampleIntervalMs', 'of type number', period);
     if (!(period >= MIN_SAMPLE_MS && period <= 2 ** 31 - 1)) {
       throw outOfRange('options.sampleIntervalMs', `>= ${MIN_SAMPLE_MS} && <= 2147483647 (milliseconds)`, period);
     }
   }
-  if (options.destroyOnDeath !== undefined && typeof options.destroyOnDeath !== 'boolean') {
-    throw invalidArgType('options.destroyOnDeath', 'of type boolean', options.destroyOnDeath);
+  if (o.destroyOnDeath !== undefined && typeof o.destroyOnDeath !== 'boolean') {
+    throw invalidArgType('options.destroyOnDeath', 'of type boolean', o.destroyOnDeath);
   }
-  // Applied first: an error here leaves nothing behind.
-  if (options.keepAlive !== undefined) setKeepAlive(socket, options.keepAlive);
-  return new Watcher(socket, options);
+  if (o.keepAlive !== undefined) validateOptions(o.keepAlive);
+  return o;
 }

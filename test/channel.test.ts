@@ -16,6 +16,7 @@ import {
 import { startChannelPeer } from '../src/lab/actors';
 import type { Actor } from '../src/lab/actor';
 import { listen } from './helpers/sockets';
+import { rawFrame } from './helpers/frames';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms, tick 25 ms
@@ -155,7 +156,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     for (const garbage of [
       Buffer.from('GET / HTTP/1.1\r\n\r\n'),
       Buffer.concat([encodeHello(), Buffer.from([0xff, 0xff, 0xff, 0xff, 2])]),
-      Buffer.concat([encodeHello(), encodeFrame(0x42 as FrameType, Buffer.from('?'))]),
+      Buffer.concat([encodeHello(), rawFrame(0x42, Buffer.from('?'))]),
     ]) {
       const server = net.createServer((s) => s.end(garbage));
       const port = await listen(server);

@@ -4,7 +4,9 @@
  * @packageDocumentation
  */
 import type * as http2 from 'node:http2';
-import { Heartbeat, type HeartbeatDeath, type HeartbeatOptions } from './engine';
+import { invalidArgType } from '../errors';
+import { functionArg } from '../validate';
+import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions } from './engine';
 import { clock } from './scheduler';
 
 /** The part of a `ws` WebSocket the adapter uses. */
@@ -35,12 +37,14 @@ function pingPayload(seq: number, timestamp: number, size: number): Buffer {
  * message, ping or pong counts as liveness. On death the socket is
  * terminated (its TCP connection destroyed). Works for both ends.
  */
-export function heartbeatWebSocket(ws: WebSocketLike, options: AdapterOptions = {}): Heartbeat {
+export function heartbeatWebSocket(ws: WebSocketLike, options?: AdapterOptions): Heartbeat {
+  methods('ws', ws, ['ping', 'terminate', 'on', 'removeListener']);
+  const { onDead, timing } = adapterOptions(options);
   const heartbeat = new Heartbeat(
     {
       sendPing: (seq, timestamp) => ws.ping(pingPayload(seq, timestamp, 12), undefined, () => {}),
     },
-    options,
+    timing,
   );
   const onPong = (data: Buffer): void => {
     if (Buffer.isBuffer(data) && data.length === 12) heartbeat.pong(data.readUInt32BE(0), data.readDoubleBE(4));
@@ -59,7 +63,7 @@ export function heartbeatWebSocket(ws: WebSocketLike, options: AdapterOptions = 
   ws.on('close', onClose);
   heartbeat.on('dead', (death) => {
     ws.terminate();
-    options.onDead?.(death);
+    onDead?.(death);
   });
   return heartbeat;
 }
@@ -71,7 +75,9 @@ export function heartbeatWebSocket(ws: WebSocketLike, options: AdapterOptions = 
  * `heartbeat.received()` for other activity you see. On death the session
  * is destroyed.
  */
-export function heartbeatHttp2(session: http2.Http2Session, options: AdapterOptions = {}): Heartbeat {
+export function heartbeatHttp2(session: http2.Http2Session, options?: AdapterOptions): Heartbeat {
+  methods('session', session, ['ping', 'destroy', 'on', 'once', 'removeListener']);
+  const { onDead, timing } = adapterOptions(options);
   const heartbeat = new Heartbeat(
     {
       sendPing: (seq, timestamp) => {
@@ -85,7 +91,7 @@ export function heartbeatHttp2(session: http2.Http2Session, options: AdapterOpti
         }
       },
     },
-    options,
+    timing,
   );
   const onActivity = (): void => heartbeat.received();
   session.on('stream', onActivity);
@@ -97,7 +103,7 @@ export function heartbeatHttp2(session: http2.Http2Session, options: AdapterOpti
   });
   heartbeat.on('dead', (death) => {
     session.destroy();
-    options.onDead?.(death);
+    onDead?.(death);
   });
   return heartbeat;
 }
@@ -122,8 +128,29 @@ export interface GenericHeartbeatOptions extends AdapterOptions {
  * drop the connection.
  */
 export function createHeartbeat(options: GenericHeartbeatOptions): Heartbeat {
-  const { sendPing, isDraining, onDead, ...timing } = options;
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const { sendPing, isDraining, ...rest } = options;
+  functionArg('options.sendPing', sendPing);
+  if (isDraining !== undefined) functionArg('options.isDraining', isDraining);
+  const { onDead, timing } = adapterOptions(rest);
   const heartbeat = new Heartbeat({ sendPing, isDraining }, timing);
   if (onDead) heartbeat.on('dead', onDead);
   return heartbeat;
+}
+
+/** Splits adapter options into the callback and the checked timing. */
+function adapterOptions(options: AdapterOptions | undefined): { onDead?: (death: HeartbeatDeath) => void; timing: HeartbeatOptions } {
+  if (options === null || typeof options !== 'object') {
+    if (options === undefined) return { timing: {} };
+    throw invalidArgType('options', 'of type object', options);
+  }
+  const { onDead, ...timing } = options;
+  if (onDead !== undefined) functionArg('options.onDead', onDead);
+  return { onDead, timing: validateHeartbeatOptions(timing) };
+}
+
+/** The object has the methods the adapter calls (so a wrong argument fails now, not at the first PING). */
+function methods(name: string, value: unknown, names: string[]): void {
+  if (value === null || typeof value !== 'object') throw invalidArgType(name, 'an object with ' + names.join(', ') + ' methods', value);
+  for (const method of names) functionArg(`${name}.${method}`, (value as Record<string, unknown>)[method]);
 }

@@ -5,11 +5,11 @@
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { invalidArgType, outOfRange } from '../errors';
+import { integerArg, netSocket, optionsObject } from '../validate';
 import type { KeepAliveOptions } from '../options';
-import { watch, type DeathReport, type Watcher } from '../watcher';
-import { Heartbeat, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from './frame';
+import { validateWatchOptions, watch, type DeathReport, type Watcher } from '../watcher';
+import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
+import { DEFAULT_MAX_FRAME_BYTES, MAX_FRAME_LIMIT, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from './frame';
 import { PingBucket, validatePingRateLimit, type PingRateLimit } from './ping-limit';
 
 /** Options of {@link HeartbeatChannel}. */
@@ -28,6 +28,20 @@ export interface ChannelOptions {
    * a burst of 20; `false` answers every PING.
    */
   pingRateLimit?: PingRateLimit | false;
+}
+
+/** The keys of {@link ChannelOptions}. */
+export const CHANNEL_OPTIONS: ReadonlySet<string> = new Set(['heartbeat', 'maxFrameBytes', 'keepAlive', 'sampleIntervalMs', 'pingRateLimit']);
+
+/** Checks {@link ChannelOptions} completely, without a socket; returns them resolved. */
+export function validateChannelOptions(options: unknown) {
+  const o = optionsObject<ChannelOptions>('options', options, CHANNEL_OPTIONS, 'a channel option');
+  return {
+    max: o.maxFrameBytes === undefined ? DEFAULT_MAX_FRAME_BYTES : integerArg('options.maxFrameBytes', o.maxFrameBytes, 1, MAX_FRAME_LIMIT, ' (bytes)'),
+    heartbeatOptions: o.heartbeat === false ? (false as const) : validateHeartbeatOptions(o.heartbeat, 'options.heartbeat'),
+    pingLimit: validatePingRateLimit(o.pingRateLimit),
+    watchOptions: validateWatchOptions({ keepAlive: o.keepAlive, sampleIntervalMs: o.sampleIntervalMs }),
+  };
 }
 
 /** Events of a {@link HeartbeatChannel}. */
@@ -73,27 +87,24 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
   private pendingPongSeq = -1;
   private pendingPongTimestamp = 0;
 
-  constructor(socket: net.Socket, options: ChannelOptions = {}) {
+  constructor(socket: net.Socket, options?: ChannelOptions) {
     super();
-    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
-    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (typeof max !== 'number') throw invalidArgType('options.maxFrameBytes', 'of type number', max);
-    if (!Number.isInteger(max) || max < 1 || max > 2 ** 31 - 1) throw outOfRange('options.maxFrameBytes', 'an integer >= 1 && <= 2147483647 (bytes)', max);
-    const pingLimit = validatePingRateLimit(options.pingRateLimit);
+    netSocket('socket', socket);
+    const { max, heartbeatOptions, pingLimit, watchOptions } = validateChannelOptions(options);
     this.pingBucket = pingLimit && new PingBucket(pingLimit);
     this.socket = socket;
-    this.watcher = watch(socket, { keepAlive: options.keepAlive, sampleIntervalMs: options.sampleIntervalMs });
+    this.watcher = watch(socket, watchOptions);
     this.watcher.on('dead', (report) => this.emit('dead', report));
 
     this.heartbeat =
-      options.heartbeat === false
+      heartbeatOptions === false
         ? undefined
         : new Heartbeat(
             {
               sendPing: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PING, seq, timestamp)),
               isDraining: () => this.isDraining(),
             },
-            options.heartbeat,
+            heartbeatOptions,
           );
     this.heartbeat?.on('dead', (death) => this.onHeartbeatDeath(death));
 

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { invalidArgType, outOfRange } from '../errors';
+import { functionArg, integerArg, optionsObject } from '../validate';
 import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner } from './scheduler';
 
 /**
@@ -85,33 +86,35 @@ export interface HeartbeatEvents {
 }
 
 const DEFAULTS = { idle: 10_000, interval: 3000, probes: 3, jitter: 0.1 };
+const HEARTBEAT_OPTIONS = new Set(['idle', 'interval', 'probes', 'jitter', 'sendPings']);
 const MAX_MS = 2 ** 31 - 1;
 
 function checkTime(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw invalidArgType(`options.${name}`, 'of type number', value);
-  if (!(value >= min && value <= MAX_MS)) throw outOfRange(`options.${name}`, `>= ${min} && <= ${MAX_MS} (milliseconds)`, value);
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!(value >= min && value <= MAX_MS)) throw outOfRange(name, `>= ${min} && <= ${MAX_MS} (milliseconds)`, value);
   return value;
 }
 
-/** Validates heartbeat options; returns them complete. */
-export function validateHeartbeatOptions(options: HeartbeatOptions = {}): Required<HeartbeatOptions> {
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const probes = options.probes ?? DEFAULTS.probes;
-  if (typeof probes !== 'number') throw invalidArgType('options.probes', 'of type number', probes);
-  if (!Number.isInteger(probes) || probes < 1 || probes > 1000) throw outOfRange('options.probes', 'an integer >= 1 && <= 1000', probes);
-  const jitter = options.jitter ?? DEFAULTS.jitter;
-  if (typeof jitter !== 'number') throw invalidArgType('options.jitter', 'of type number', jitter);
-  if (!(jitter >= 0 && jitter <= 0.5)) throw outOfRange('options.jitter', '>= 0 && <= 0.5 (a fraction of each delay)', jitter);
-  if (options.sendPings !== undefined && typeof options.sendPings !== 'boolean') {
-    throw invalidArgType('options.sendPings', 'of type boolean', options.sendPings);
+/**
+ * Validates heartbeat options; returns them complete. `name` is how the
+ * options are named in error messages ('options', 'options.heartbeat').
+ */
+export function validateHeartbeatOptions(options?: HeartbeatOptions, name = 'options'): Required<HeartbeatOptions> {
+  const o = optionsObject<HeartbeatOptions>(name, options, HEARTBEAT_OPTIONS, 'a heartbeat option');
+  const probes = o.probes === undefined ? DEFAULTS.probes : integerArg(`${name}.probes`, o.probes, 1, 1000, ' (PINGs)');
+  const jitter = o.jitter ?? DEFAULTS.jitter;
+  if (typeof jitter !== 'number') throw invalidArgType(`${name}.jitter`, 'of type number', jitter);
+  if (!(jitter >= 0 && jitter <= 0.5)) throw outOfRange(`${name}.jitter`, '>= 0 && <= 0.5 (a fraction of each delay)', jitter);
+  if (o.sendPings !== undefined && typeof o.sendPings !== 'boolean') {
+    throw invalidArgType(`${name}.sendPings`, 'of type boolean', o.sendPings);
   }
   return {
-    idle: checkTime('idle', options.idle, DEFAULTS.idle, 1),
-    interval: checkTime('interval', options.interval, DEFAULTS.interval, 1),
+    idle: checkTime(`${name}.idle`, o.idle, DEFAULTS.idle, 1),
+    interval: checkTime(`${name}.interval`, o.interval, DEFAULTS.interval, 1),
     probes,
     jitter,
-    sendPings: options.sendPings !== false,
+    sendPings: o.sendPings !== false,
   };
 }
 
@@ -140,6 +143,9 @@ export class Heartbeat implements RowOwner {
   private estimate: RttEstimate | null = null;
 
   constructor(private readonly transport: HeartbeatTransport, options: HeartbeatOptions = {}) {
+    if (transport === null || typeof transport !== 'object') throw invalidArgType('transport', 'of type object', transport);
+    functionArg('transport.sendPing', transport.sendPing);
+    if (transport.isDraining !== undefined) functionArg('transport.isDraining', transport.isDraining);
     const o = validateHeartbeatOptions(options);
     this.boundMs = o.idle + o.interval * o.probes;
     table.add(this, o.idle, o.interval, o.probes, o.jitter, o.sendPings);

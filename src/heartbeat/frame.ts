@@ -4,6 +4,8 @@
  * byte and the payload. The decoder never holds more than one frame.
  * @packageDocumentation
  */
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { functionArg, integerArg } from '../validate';
 
 /** Frame types. Values are part of the wire format. */
 export const FrameType = {
@@ -19,6 +21,9 @@ export const MAGIC = 0x544b4842;
 export const VERSION = 1;
 /** Default limit on one frame's type + payload, bytes. */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Highest `maxFrameBytes` a receiver accepts: 2³¹ − 1 bytes. */
+export const MAX_FRAME_LIMIT = 2 ** 31 - 1;
+const TYPES: ReadonlySet<number> = new Set(Object.values(FrameType));
 const HEADER = 5;
 const PING_PAYLOAD = 12; // u32 seq + f64 timestamp
 const HELLO_PAYLOAD = 5; // u32 magic + u8 version
@@ -42,8 +47,11 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Encodes one frame with a payload. */
+/** Encodes one frame with a payload (at most 2³² − 2 bytes). */
 export function encodeFrame(type: FrameType, payload: Uint8Array = Buffer.alloc(0)): Buffer {
+  if (!TYPES.has(type)) throw invalidArgValue('type', type, 'is not a frame type (FrameType.HELLO, DATA, PING or PONG)');
+  if (!(payload instanceof Uint8Array)) throw invalidArgType('payload', 'an instance of Buffer or Uint8Array', payload);
+  if (payload.length > 2 ** 32 - 2) throw outOfRange('payload.length', '<= 4294967294 (bytes)', payload.length);
   const frame = Buffer.allocUnsafe(HEADER + payload.length);
   frame.writeUInt32BE(payload.length + 1, 0);
   frame[4] = type;
@@ -53,6 +61,10 @@ export function encodeFrame(type: FrameType, payload: Uint8Array = Buffer.alloc(
 
 /** A PING or PONG frame: seq (u32) and timestamp (f64, the pinger's clock, ms). */
 export function encodePingPong(type: typeof FrameType.PING | typeof FrameType.PONG, seq: number, timestamp: number): Buffer {
+  if (type !== FrameType.PING && type !== FrameType.PONG) throw invalidArgValue('type', type, 'must be FrameType.PING or FrameType.PONG');
+  integerArg('seq', seq, 0, 2 ** 32 - 1, '');
+  // Any double, NaN included: a PONG echoes whatever the peer's PING carried.
+  if (typeof timestamp !== 'number') throw invalidArgType('timestamp', 'of type number', timestamp);
   const frame = Buffer.allocUnsafe(HEADER + PING_PAYLOAD);
   frame.writeUInt32BE(PING_PAYLOAD + 1, 0);
   frame[4] = type;
@@ -92,14 +104,20 @@ export class FrameDecoder {
   constructor(
     private readonly handler: FrameHandler,
     readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
-  ) {}
+  ) {
+    if (handler === null || typeof handler !== 'object') throw invalidArgType('handler', 'of type object', handler);
+    for (const method of ['data', 'ping', 'pong'] as const) functionArg(`handler.${method}`, handler[method]);
+    integerArg('maxFrameBytes', maxFrameBytes, 1, MAX_FRAME_LIMIT, ' (bytes)');
+  }
 
   /** Bytes buffered while waiting for the rest of a frame. */
   get bufferedBytes(): number {
     return this.pendingBytes;
   }
 
+  /** Feeds received bytes. @throws {@link ProtocolError} on a violation; TypeError if `chunk` is not a Buffer. */
   push(chunk: Buffer): void {
+    if (!Buffer.isBuffer(chunk)) throw invalidArgType('chunk', 'an instance of Buffer', chunk);
     if (this.failed) throw new ProtocolError('decoder used after an error');
     let buf = chunk;
     if (this.pendingBytes > 0) {

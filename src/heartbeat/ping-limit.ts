@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { invalidArgType, outOfRange } from '../errors';
+import { integerArg, optionsObject } from '../validate';
 import { ProtocolError } from './frame';
 import { clock } from './scheduler';
 
@@ -23,22 +24,20 @@ export interface PingRateLimit {
 
 const DEFAULTS = { perSecond: 10, burst: 20 };
 const MAX_RATE = 1_000_000;
+const LIMIT_OPTIONS = new Set(['perSecond', 'burst']);
 
 /** Validates a limit (`false` turns it off); returns it complete or undefined. */
 export function validatePingRateLimit(limit: PingRateLimit | false | undefined): Required<PingRateLimit> | undefined {
   if (limit === false) return undefined;
   if (limit === undefined) return { ...DEFAULTS };
   if (limit === null || typeof limit !== 'object') throw invalidArgType('options.pingRateLimit', 'of type object or false', limit);
+  optionsObject('options.pingRateLimit', limit, LIMIT_OPTIONS, 'a PING rate limit option');
   const perSecond = limit.perSecond ?? DEFAULTS.perSecond;
   if (typeof perSecond !== 'number') throw invalidArgType('options.pingRateLimit.perSecond', 'of type number', perSecond);
   if (!(perSecond > 0 && perSecond <= MAX_RATE)) {
     throw outOfRange('options.pingRateLimit.perSecond', `> 0 && <= ${MAX_RATE} (PINGs per second)`, perSecond);
   }
-  const burst = limit.burst ?? DEFAULTS.burst;
-  if (typeof burst !== 'number') throw invalidArgType('options.pingRateLimit.burst', 'of type number', burst);
-  if (!Number.isInteger(burst) || burst < 1 || burst > MAX_RATE) {
-    throw outOfRange('options.pingRateLimit.burst', `an integer >= 1 && <= ${MAX_RATE} (PINGs)`, burst);
-  }
+  const burst = limit.burst === undefined ? DEFAULTS.burst : integerArg('options.pingRateLimit.burst', limit.burst, 1, MAX_RATE, ' (PINGs)');
   return { perSecond, burst };
 }
 

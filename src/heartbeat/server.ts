@@ -6,7 +6,11 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { DeathReport } from '../watcher';
-import { HeartbeatChannel, type ChannelOptions } from './channel';
+import { invalidArgType } from '../errors';
+import { functionArg, optionsObject } from '../validate';
+import { CHANNEL_OPTIONS, HeartbeatChannel, validateChannelOptions, type ChannelOptions } from './channel';
+
+const SERVER_OPTIONS: ReadonlySet<string> = new Set([...CHANNEL_OPTIONS, 'tls']);
 
 /** Options of {@link createHeartbeatServer}. */
 export interface HeartbeatServerOptions extends ChannelOptions {
@@ -27,7 +31,12 @@ export type HeartbeatServer = (net.Server | tls.Server) & {
  * ERR_HEARTBEAT_TIMEOUT) and `'reaped'` is emitted.
  */
 export function createHeartbeatServer(options: HeartbeatServerOptions, onChannel: (channel: HeartbeatChannel) => void): HeartbeatServer {
-  const { tls: tlsOptions, ...channelOptions } = options;
+  optionsObject('options', options, SERVER_OPTIONS, 'a heartbeat server option');
+  functionArg('onChannel', onChannel);
+  const { tls: tlsOptions, ...channelOptions } = options ?? {};
+  if (tlsOptions !== undefined && (tlsOptions === null || typeof tlsOptions !== 'object')) throw invalidArgType('options.tls', 'of type object', tlsOptions);
+  // Checked now, not at the first connection.
+  validateChannelOptions(channelOptions);
   const heartbeat = channelOptions.heartbeat === false ? false : { sendPings: false, ...channelOptions.heartbeat };
   const server: net.Server | tls.Server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
   server.on(tlsOptions ? 'secureConnection' : 'connection', (socket: net.Socket) => {
