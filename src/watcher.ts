@@ -73,6 +73,11 @@ const watchers = new Set<Watcher>();
 let timer: NodeJS.Timeout | undefined;
 let timerPeriod = Infinity;
 
+/** @internal How many watchers are live (tests check that all are released). */
+export function liveWatcherCount(): number {
+  return watchers.size;
+}
+
 function reschedule(): void {
   let period = Infinity;
   for (const w of watchers) period = Math.min(period, w.sampleIntervalMs);
@@ -256,7 +261,14 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   private readonly onError = (error: Error): void => {
     const e = error as NodeJS.ErrnoException;
-    this.report({ ...classifyDeath(e, this.context(e.syscall)), via: 'event' });
+    const found = classifyDeath(e, this.context(e.syscall));
+    // Not from a system call and not a code we know: the application's own
+    // socket.destroy(error). Its code is kept.
+    if (found.reason === 'unknown' && e?.syscall === undefined) {
+      found.reason = 'local-destroy';
+      found.detectedBy = 'local';
+    }
+    this.report({ ...found, via: 'event' });
   };
 
   private readonly onClose = (): void => {

@@ -42,7 +42,13 @@ export function heartbeatWebSocket(ws: WebSocketLike, options?: AdapterOptions):
   const { onDead, timing } = adapterOptions(options);
   const heartbeat = new Heartbeat(
     {
-      sendPing: (seq, timestamp) => ws.ping(pingPayload(seq, timestamp, 12), undefined, () => {}),
+      sendPing: (seq, timestamp) => {
+        try {
+          ws.ping(pingPayload(seq, timestamp, 12), undefined, () => {});
+        } catch {
+          // not open (yet, or any more): an unanswered PING, the verdict decides
+        }
+      },
     },
     timing,
   );

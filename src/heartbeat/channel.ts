@@ -110,7 +110,10 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
 
     this.decoder = new FrameDecoder(
       {
-        data: (payload) => this.emit('message', payload),
+        // Like 'data' after destroy(): frames left in the chunk being decoded are dropped.
+        data: (payload) => {
+          if (!this.socket.destroyed) this.emit('message', payload);
+        },
         ping: (seq, timestamp) => this.onPing(seq, timestamp),
         pong: (seq, timestamp) => this.heartbeat?.pong(seq, timestamp),
       },
@@ -122,6 +125,8 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
       this.heartbeat?.stop();
       this.queue.length = 0;
       this.queuedBytes = 0;
+      socket.removeListener('data', this.onData);
+      socket.removeListener('drain', this.flush);
       this.emit('close');
     });
     socket.write(encodeHello());

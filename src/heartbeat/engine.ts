@@ -219,10 +219,22 @@ export class Heartbeat implements RowOwner {
     return this;
   }
 
-  /** @internal The sweep booked a PING: send it with a fresh timestamp. */
+  /**
+   * @internal The sweep booked a PING: send it with a fresh timestamp. A
+   * transport that throws does not stop the sweep over the other
+   * connections: the exception is rethrown on its own (an uncaught
+   * exception, as from any callback), and this connection's verdict
+   * proceeds as if the PING was lost.
+   */
   ping(): void {
     this.seq = this.seq === 0xffffffff ? 1 : this.seq + 1;
-    this.transport.sendPing(this.seq, clock());
+    try {
+      this.transport.sendPing(this.seq, clock());
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   /**

@@ -3,7 +3,9 @@
  * with this library, samples TCP_INFO so the last ACK before a death is
  * known (Node closes the fd before it emits 'error'), and reports on stdout.
  * argv[2]: JSON { host, port, keepAlive? }. Commands on stdin:
- * { cmd: 'write', bytes }, { cmd: 'write-every', ms, bytes }, { cmd: 'stop-writing' }, { cmd: 'pause' }, { cmd: 'resume' }.
+ * { cmd: 'write', bytes, reportDone? }, { cmd: 'write-every', ms, bytes }, { cmd: 'stop-writing' }, { cmd: 'pause' },
+ * { cmd: 'resume' }, { cmd: 'info' }, { cmd: 'totals' }. An exception that escapes is reported as 'uncaught'
+ * (exit code 70), so a test can tell it from a clean run.
  * @packageDocumentation
  */
 import * as net from 'node:net';
@@ -37,6 +39,14 @@ let channel: HeartbeatChannel | undefined;
 let writer: NodeJS.Timeout | undefined;
 let written = 0;
 const hash = createHash('sha256');
+// Messages echoed back by a channel peer, hashed in arrival order.
+let echoed = 0;
+const echoHash = createHash('sha256');
+
+process.on('uncaughtException', (error) => {
+  report('uncaught', { message: String(error?.stack ?? error) });
+  process.exit(70);
+});
 
 const socket = new net.Socket();
 // Paused before connect, Node never starts reading: libuv does not poll it.
@@ -47,6 +57,10 @@ socket.connect(config.port, config.host, () => {
   if (config.heartbeat) {
     channel = new HeartbeatChannel(socket, { heartbeat: config.heartbeat, sampleIntervalMs: config.watchSampleMs });
     channel.on('dead', (deathReport) => report('dead', { report: deathReport, lastAckAt: lastAckAt() }));
+    channel.on('message', (payload) => {
+      echoed += payload.length;
+      echoHash.update(payload);
+    });
   } else if (config.watchSampleMs !== undefined) {
     watch(socket, { sampleIntervalMs: config.watchSampleMs }).on('dead', (deathReport) =>
       report('dead', { report: deathReport, lastAckAt: lastAckAt() }),
@@ -80,20 +94,22 @@ socket.on('close', () => {
   report('close');
 });
 
-function write(bytes: number): void {
+/** Writes `bytes` of a counting pattern (so loss or reordering changes the hash). */
+function write(bytes: number, reportDone = false): void {
   const chunk = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i++) chunk[i] = (written + i) & 0xff;
   written += bytes;
   hash.update(chunk);
   if (channel) channel.send(chunk);
+  else if (reportDone) socket.write(chunk, (error?: NodeJS.ErrnoException | null) => report('write-done', { code: error?.code ?? null }));
   else socket.write(chunk);
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const command = JSON.parse(line) as { cmd: string; ms?: number; bytes?: number };
+  const command = JSON.parse(line) as { cmd: string; ms?: number; bytes?: number; reportDone?: boolean };
   switch (command.cmd) {
     case 'write':
-      write(command.bytes ?? 1);
+      write(command.bytes ?? 1, command.reportDone);
       break;
     case 'write-every':
       if (writer) clearInterval(writer);
@@ -110,7 +126,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       socket.resume();
       break;
     case 'info':
-      report('info', { info: last?.info, lastAckAt: lastAckAt() });
+      report('info', {
+        info: last?.info,
+        lastAckAt: lastAckAt(),
+        writableLength: socket.writableLength,
+        queuedDataBytes: channel?.queuedDataBytes ?? 0,
+      });
+      break;
+    case 'totals':
+      report('totals', { written, sha256: hash.copy().digest('hex'), echoed, echoSha256: echoHash.copy().digest('hex') });
       break;
   }
 });

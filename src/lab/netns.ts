@@ -177,6 +177,24 @@ export class TestNetwork {
   }
 
   /**
+   * The path drops everything silently for `ms` somewhere past the client's
+   * own link: the peer host's address is removed (its kernel discards what
+   * arrives for it and cannot answer), then restored. Unlike
+   * {@link cutPathFor}, the client keeps its carrier and route, so its
+   * retransmissions leave the host and are lost on the way, as when a
+   * remote hop fails.
+   */
+  async dropAtPeerFor(ms: number): Promise<void> {
+    const address = `${this.peerAddress}/24`;
+    ip(['-n', this.peerNs, 'addr', 'del', address, 'dev', this.peerDev]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      ip(['-n', this.peerNs, 'addr', 'add', address, 'dev', this.peerDev]);
+    }
+  }
+
+  /**
    * The peer host vanishes with the link up: its address is removed and the
    * client forgets its neighbour entry, so ARP fails from now on.
    */
