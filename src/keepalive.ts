@@ -2,8 +2,8 @@
  * Kernel keep-alive: apply, read back from the kernel, and keep in force.
  * @packageDocumentation
  */
-import * as net from 'node:net';
-import { invalidArgType, invalidArgValue, libraryError, outOfRange } from './errors';
+import type * as net from 'node:net';
+import { invalidArgValue, libraryError, outOfRange } from './errors';
 import { currentLimits } from './limits';
 import { nativeCall, throwIfFailed } from './native-call';
 import { FIELD, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
@@ -240,7 +240,11 @@ export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): Ke
  * ERR_INVALID_ARG_VALUE if setKeepAlive was never called on it.
  */
 export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSettings> {
-  if (!(socket instanceof net.Socket)) return Promise.reject(invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket));
+  try {
+    netSocket('socket', socket); // a promise API rejects rather than throws
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const record = applied.get(socket);
   if (!record) {
     return Promise.reject(invalidArgValue('socket', '[net.Socket]', 'has no keep-alive settings from setKeepAlive()'));

@@ -321,7 +321,7 @@ export function watch(socket: net.Socket, options?: WatchOptions): Watcher {
   return new Watcher(socket, o);
 }
 
-/** Checks {@link WatchOptions} (the keep-alive settings too) without applying anything. */
+/** @internal Checks {@link WatchOptions} (the keep-alive settings too) without applying anything. */
 export function validateWatchOptions(options: unknown): WatchOptions {
   const o = optionsObject<WatchOptions>('options', options, WATCH_OPTIONS, 'a watch option');
   const period = o.sampleIntervalMs;

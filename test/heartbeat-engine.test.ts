@@ -1,7 +1,7 @@
 // The heartbeat engine with a transport of our own (no OS involved): when
 // it pings, when it declares death, and which PONGs count.
 import { describe, expect, it } from 'vitest';
-import { Heartbeat, type HeartbeatDeath } from '../src/index';
+import { Heartbeat, heartbeatWebSocket, type HeartbeatDeath } from '../src/index';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const TIMING = { idle: 100, interval: 50, probes: 2, jitter: 0 }; // bound 200 ms, tick 12.5 ms
@@ -104,6 +104,26 @@ describe('Heartbeat engine', () => {
     await deathOf(hb);
     // Once drained, the PING gets one interval to be answered.
     expect(performance.now() - started).toBeLessThanOrEqual(TIMING.interval + 40);
+  });
+
+  it('a ws whose ping() throws (not open) does not break the shared sweep: the others ping on, it dies at its bound', async () => {
+    let terminated = 0;
+    const ws = {
+      ping: () => {
+        throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+      },
+      terminate: () => terminated++,
+      on: () => ws,
+      removeListener: () => ws,
+    };
+    const broken = heartbeatWebSocket(ws as never, TIMING);
+    const pings: number[] = [];
+    const healthy = new Heartbeat({ sendPing: (seq) => pings.push(seq) }, TIMING);
+    const death = await deathOf(broken);
+    expect(death.unansweredPings).toBe(2);
+    expect(terminated).toBe(1);
+    expect(pings.length).toBeGreaterThanOrEqual(2); // the other row was swept on schedule
+    healthy.stop();
   });
 
   it('validates its options with Node-style errors', () => {

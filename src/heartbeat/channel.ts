@@ -33,7 +33,7 @@ export interface ChannelOptions {
 /** The keys of {@link ChannelOptions}. */
 export const CHANNEL_OPTIONS: ReadonlySet<string> = new Set(['heartbeat', 'maxFrameBytes', 'keepAlive', 'sampleIntervalMs', 'pingRateLimit']);
 
-/** Checks {@link ChannelOptions} completely, without a socket; returns them resolved. */
+/** @internal Checks {@link ChannelOptions} completely, without a socket; returns them resolved. */
 export function validateChannelOptions(options: unknown) {
   const o = optionsObject<ChannelOptions>('options', options, CHANNEL_OPTIONS, 'a channel option');
   return {
@@ -101,7 +101,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
         ? undefined
         : new Heartbeat(
             {
-              sendPing: (seq, timestamp) => this.writeControl(encodePingPong(FrameType.PING, seq, timestamp)),
+              sendPing: (seq, timestamp) => this.writePing(encodePingPong(FrameType.PING, seq, timestamp)),
               isDraining: () => this.isDraining(),
             },
             heartbeatOptions,
@@ -163,7 +163,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
   }
 
   /** PINGs bypass this channel's queue: they only wait behind what the socket already holds. */
-  private writeControl(frame: Buffer): void {
+  private writePing(frame: Buffer): void {
     if (this.socket.destroyed) return;
     this.pingFlushed = false;
     this.lastWritable = this.socket.writableLength;
