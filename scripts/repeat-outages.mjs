@@ -26,16 +26,7 @@ const heartbeat = { idle: 1500, interval: 1000, probes: 3, jitter: 0.1 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const count = (actor, type) => actor.events.filter((e) => e.type === type).length;
-async function ask(actor, cmd) {
-  const seen = count(actor, cmd);
-  actor.send({ cmd });
-  const deadline = Date.now() + 5000;
-  while (count(actor, cmd) === seen) {
-    if (Date.now() > deadline) throw new Error(`no answer to ${cmd}`);
-    await sleep(5);
-  }
-  return actor.events.filter((e) => e.type === cmd)[seen];
-}
+const ask = (actor, cmd) => actor.ask(cmd);
 
 const network = TestNetwork.create();
 const actors = [];

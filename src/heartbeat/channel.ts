@@ -9,7 +9,7 @@ import { integerArg, netSocket, optionsObject } from '../validate';
 import type { KeepAliveOptions } from '../options';
 import { validateWatchOptions, watch, type DeathReport, type Watcher } from '../watcher';
 import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
-import { DEFAULT_MAX_FRAME_BYTES, MAX_FRAME_LIMIT, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from './frame';
+import { DEFAULT_MAX_FRAME_BYTES, MAX_FRAME_LIMIT, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, pingPongFrame } from './frame';
 import { PingBucket, validatePingRateLimit, type PingRateLimit } from './ping-limit';
 
 /** Options of {@link HeartbeatChannel}. */
@@ -101,7 +101,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
         ? undefined
         : new Heartbeat(
             {
-              sendPing: (seq, timestamp) => this.writePing(encodePingPong(FrameType.PING, seq, timestamp)),
+              sendPing: (seq, timestamp) => this.writePing(pingPongFrame(FrameType.PING, seq, timestamp)),
               isDraining: () => this.isDraining(),
             },
             heartbeatOptions,
@@ -191,7 +191,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
   private writePong(seq: number, timestamp: number): void {
     if (this.socket.destroyed) return;
     this.pongInFlight = true;
-    this.socket.write(encodePingPong(FrameType.PONG, seq, timestamp), this.onPongFlushed);
+    this.socket.write(pingPongFrame(FrameType.PONG, seq, timestamp), this.onPongFlushed);
   }
 
   private readonly onPongFlushed = (error?: Error | null): void => {

@@ -65,6 +65,11 @@ export function encodePingPong(type: typeof FrameType.PING | typeof FrameType.PO
   integerArg('seq', seq, 0, 2 ** 32 - 1, '');
   // Any double, NaN included: a PONG echoes whatever the peer's PING carried.
   if (typeof timestamp !== 'number') throw invalidArgType('timestamp', 'of type number', timestamp);
+  return pingPongFrame(type, seq, timestamp);
+}
+
+/** @internal {@link encodePingPong} without the checks, for values the channel already holds as valid (every PING and PONG). */
+export function pingPongFrame(type: typeof FrameType.PING | typeof FrameType.PONG, seq: number, timestamp: number): Buffer {
   const frame = Buffer.allocUnsafe(HEADER + PING_PAYLOAD);
   frame.writeUInt32BE(PING_PAYLOAD + 1, 0);
   frame[4] = type;

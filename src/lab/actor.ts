@@ -91,6 +91,16 @@ export class Actor {
     this.child.stdin?.write(`${JSON.stringify(command)}\n`);
   }
 
+  /**
+   * Sends `{ cmd, ...extra }` and waits (bounded) for the next event of type
+   * `cmd`: the actor's answer to that command.
+   */
+  async ask(cmd: string, extra: Record<string, unknown> = {}, timeoutMs = 5000): Promise<ActorEvent> {
+    const earlier = new Set(this.events.filter((e) => e.type === cmd));
+    this.send({ cmd, ...extra });
+    return this.next(cmd, timeoutMs, (e) => !earlier.has(e));
+  }
+
   /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT, ...) if still running. */
   signal(signal: NodeJS.Signals): void {
     if (!this.exited) this.child.kill(signal);

@@ -45,16 +45,7 @@ afterEach(async () => {
 
 const count = (actor: Actor, type: string): number => actor.events.filter((e) => e.type === type).length;
 
-async function ask(actor: Actor, cmd: string, extra: Record<string, unknown> = {}): Promise<ActorEvent> {
-  const seen = count(actor, cmd);
-  actor.send({ cmd, ...extra });
-  const deadline = Date.now() + 5000;
-  while (count(actor, cmd) === seen) {
-    if (Date.now() > deadline) throw new Error(`${actor.name} did not answer '${cmd}' within 5 s`);
-    await sleep(10);
-  }
-  return actor.events.filter((e) => e.type === cmd)[seen] as ActorEvent;
-}
+const ask = (actor: Actor, cmd: string): Promise<ActorEvent> => actor.ask(cmd);
 
 describe.runIf(canUseNetns)('network faults (namespaces)', () => {
   it.each(['remote', 'link'] as const)(`${OUTAGES} outages (%s) of ${OUTAGE_MS} ms under a checksummed stream: no false death, no byte lost or reordered`, async (kind) => {
