@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The comparison lab and the fault suite have their own run (vitest.lab.config.mts).
-    exclude: ['test/lab/**', 'test/faults/**', 'node_modules/**'],
+    // Timing, fault and lab suites run alone afterwards (vitest.serial.config.mts).
+    exclude: ['test/timing/**', 'test/faults/**', 'test/lab/**', 'node_modules/**'],
     // Separate processes: native addon, real sockets and child processes.
     pool: 'forks',
     testTimeout: 30_000,

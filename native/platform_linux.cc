@@ -90,6 +90,8 @@ int tk_read(tk_socket fd, tk_settings* out, int* failed) {
 
 int tk_socket_error(tk_socket fd, int* pending) { return tk_posix_socket_error(fd, pending); }
 
+int tk_pending(tk_socket fd, int* has_error, int64_t* readable) { return tk_posix_pending(fd, has_error, readable); }
+
 int tk_get_tcp_info(tk_socket fd, tk_tcp_info* out) {
   kernel_tcp_info ti;
   memset(&ti, 0, sizeof ti);

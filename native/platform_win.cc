@@ -54,10 +54,7 @@ struct win_tcp_info_v0 {
   UCHAR SynRetrans;
 };
 
-// Windows' defaults, used for a time SIO_KEEPALIVE_VALS must carry but the
-// request left out (the fallback cannot read the current value).
-const int64_t kDefaultIdleMs = 7200000;
-const int64_t kDefaultIntervalMs = 1000;
+// Before Windows 10 1703 the probe count is fixed at this value.
 const int kFixedCount = 10;
 
 int last_error() { return WSAGetLastError(); }
@@ -85,12 +82,11 @@ int ms_to_s(int64_t ms, DWORD* seconds) {
   return 0;
 }
 
+// SIO_KEEPALIVE_VALS sets both times at once (the caller made sure the
+// request carries both), rounded up to whole seconds like everywhere else.
 int keepalive_vals(SOCKET s, const tk_settings* req) {
-  int64_t idle = (req->mask & TK_F_IDLE) ? req->idle_ms : kDefaultIdleMs;
-  int64_t interval = (req->mask & TK_F_INTERVAL) ? req->interval_ms : kDefaultIntervalMs;
-  // Same rounding as everywhere else: whole seconds, up.
-  idle = (idle + 999) / 1000 * 1000;
-  interval = (interval + 999) / 1000 * 1000;
+  int64_t idle = (req->idle_ms + 999) / 1000 * 1000;
+  int64_t interval = (req->interval_ms + 999) / 1000 * 1000;
   if (idle > 0xffffffffLL || interval > 0xffffffffLL) return WSAEINVAL;
   struct tcp_keepalive vals;
   vals.onoff = req->enabled ? 1 : 0;
@@ -99,6 +95,19 @@ int keepalive_vals(SOCKET s, const tk_settings* req) {
   DWORD returned = 0;
   if (WSAIoctl(s, SIO_KEEPALIVE_VALS, &vals, sizeof vals, NULL, 0, &returned, NULL, NULL) != 0) return last_error();
   return 0;
+}
+
+// Whether this stack has a TCP-level option, asked with a getsockopt that
+// changes nothing: 1 yes, 0 no (WSAENOPROTOOPT), or an OS error (< 0 never).
+int has_option(SOCKET s, int name, int* has) {
+  DWORD v = 0;
+  int err = getint(s, IPPROTO_TCP, name, &v);
+  if (err == WSAENOPROTOOPT) {
+    *has = 0;
+    return 0;
+  }
+  *has = err == 0 ? 1 : 0;
+  return err;
 }
 
 int map_state(int s) {
@@ -207,42 +216,59 @@ int tk_apply(tk_socket sock, const tk_settings* req, int* failed) {
   SOCKET s = (SOCKET)sock;
   int err = 0;
   DWORD sec = 0;
+  // First learn what this Windows supports, with reads only, so that a
+  // request it cannot honour is refused before anything is applied.
+  bool times = (req->mask & (TK_F_IDLE | TK_F_INTERVAL)) != 0;
+  int native_times = 1, native_count = 1, maxrt = 1;
+  if (times) {
+    *failed = TK_OP_GET_IDLE;
+    if ((err = has_option(s, TCP_KEEPIDLE, &native_times))) return err;
+    if (!native_times && !((req->mask & TK_F_IDLE) && (req->mask & TK_F_INTERVAL))) {
+      *failed = TK_OP_SET_VALS;  // SIO_KEEPALIVE_VALS cannot leave one of them as it is
+      return TK_ERR_TIMES_TOGETHER;
+    }
+  }
+  if (req->mask & TK_F_COUNT) {
+    *failed = TK_OP_GET_COUNT;
+    if ((err = has_option(s, TCP_KEEPCNT, &native_count))) return err;
+    if (!native_count && req->count != kFixedCount) {
+      *failed = TK_OP_SET_COUNT;
+      return TK_ERR_UNSUPPORTED;
+    }
+  }
+  if (req->mask & TK_F_USER_TIMEOUT) {
+    *failed = TK_OP_GET_USER_TIMEOUT;
+    if ((err = has_option(s, TCP_MAXRT, &maxrt))) return err;
+    if (!maxrt) {
+      *failed = TK_OP_SET_USER_TIMEOUT;
+      return TK_ERR_UNSUPPORTED;
+    }
+  }
+
   if (req->mask & TK_F_ENABLE) {
     *failed = TK_OP_SET_ENABLE;
     if ((err = setint(s, SOL_SOCKET, SO_KEEPALIVE, req->enabled ? 1 : 0))) return err;
   }
-  bool use_vals = false;
-  if (req->mask & TK_F_IDLE) {
-    *failed = TK_OP_SET_IDLE;
-    if ((err = ms_to_s(req->idle_ms, &sec))) return err;
-    err = setint(s, IPPROTO_TCP, TCP_KEEPIDLE, sec);
-    if (err == WSAENOPROTOOPT) use_vals = true;
-    else if (err) return err;
-  }
-  if ((req->mask & TK_F_INTERVAL) && !use_vals) {
-    *failed = TK_OP_SET_INTERVAL;
-    if ((err = ms_to_s(req->interval_ms, &sec))) return err;
-    err = setint(s, IPPROTO_TCP, TCP_KEEPINTVL, sec);
-    if (err == WSAENOPROTOOPT) use_vals = true;
-    else if (err) return err;
-  }
-  if (use_vals) {
+  if (times && !native_times) {
     *failed = TK_OP_SET_VALS;
     if ((err = keepalive_vals(s, req))) return err;
+  } else {
+    if (req->mask & TK_F_IDLE) {
+      *failed = TK_OP_SET_IDLE;
+      if ((err = ms_to_s(req->idle_ms, &sec)) || (err = setint(s, IPPROTO_TCP, TCP_KEEPIDLE, sec))) return err;
+    }
+    if (req->mask & TK_F_INTERVAL) {
+      *failed = TK_OP_SET_INTERVAL;
+      if ((err = ms_to_s(req->interval_ms, &sec)) || (err = setint(s, IPPROTO_TCP, TCP_KEEPINTVL, sec))) return err;
+    }
   }
-  if (req->mask & TK_F_COUNT) {
+  if ((req->mask & TK_F_COUNT) && native_count) {
     *failed = TK_OP_SET_COUNT;
-    err = setint(s, IPPROTO_TCP, TCP_KEEPCNT, (DWORD)req->count);
-    // Before Windows 10 1703 the count is fixed at 10: only 10 can be honoured.
-    if (err == WSAENOPROTOOPT) err = req->count == kFixedCount ? 0 : TK_ERR_UNSUPPORTED;
-    if (err) return err;
+    if ((err = setint(s, IPPROTO_TCP, TCP_KEEPCNT, (DWORD)req->count))) return err;
   }
   if (req->mask & TK_F_USER_TIMEOUT) {
     *failed = TK_OP_SET_USER_TIMEOUT;
-    if ((err = ms_to_s(req->user_timeout_ms, &sec))) return err;
-    err = setint(s, IPPROTO_TCP, TCP_MAXRT, sec);
-    if (err == WSAENOPROTOOPT) return TK_ERR_UNSUPPORTED;  // a stack without TCP_MAXRT (Wine)
-    if (err) return err;
+    if ((err = ms_to_s(req->user_timeout_ms, &sec)) || (err = setint(s, IPPROTO_TCP, TCP_MAXRT, sec))) return err;
   }
   *failed = TK_OP_NONE;
   return 0;
@@ -299,6 +325,22 @@ int tk_socket_error(tk_socket sock, int* pending) {
   int err = getint((SOCKET)sock, SOL_SOCKET, SO_ERROR, &v);
   *pending = (int)v;
   return err;
+}
+
+int tk_pending(tk_socket sock, int* has_error, int64_t* readable) {
+  // WSAPoll wants at least one requested event; asking for POLLRDNORM
+  // consumes nothing, and POLLERR is reported whatever was asked.
+  WSAPOLLFD p;
+  p.fd = (SOCKET)sock;
+  p.events = POLLRDNORM;
+  p.revents = 0;
+  if (WSAPoll(&p, 1, 0) == SOCKET_ERROR) return last_error();
+  if (p.revents & POLLNVAL) return WSAENOTSOCK;
+  *has_error = (p.revents & POLLERR) ? 1 : 0;
+  u_long n = 0;
+  if (ioctlsocket((SOCKET)sock, FIONREAD, &n) != 0) return last_error();
+  *readable = (int64_t)n;
+  return 0;
 }
 
 int tk_get_tcp_info(tk_socket sock, tk_tcp_info* out) {

@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 
 #include "tcp_keepalive.h"
 
@@ -70,6 +72,23 @@ static inline int tk_check_stream_inet(int fd, const char** kind) {
 
 static inline int tk_posix_socket_error(int fd, int* pending) {
   return tk_getint(fd, SOL_SOCKET, SO_ERROR, pending);
+}
+
+// poll() reports POLLERR whenever an error is pending without clearing it
+// (SO_ERROR would), and FIONREAD counts what is readable, also after the
+// connection closed: neither takes anything away from the socket's owner.
+static inline int tk_posix_pending(int fd, int* has_error, int64_t* readable) {
+  struct pollfd p;
+  p.fd = fd;
+  p.events = 0;  // POLLERR and POLLHUP are always reported
+  p.revents = 0;
+  if (poll(&p, 1, 0) < 0) return errno;
+  if (p.revents & POLLNVAL) return EBADF;
+  *has_error = (p.revents & POLLERR) ? 1 : 0;
+  int n = 0;
+  if (ioctl(fd, FIONREAD, &n) != 0) return errno;
+  *readable = n;
+  return 0;
 }
 
 static inline int tk_set_seconds(int fd, int name, int64_t ms) {

@@ -18,6 +18,9 @@ typedef int tk_socket;        // a POSIX file descriptor
 #define TK_ERR_NOT_TCP (-1)
 // Returned when this OS has no such option at all (see tk_op for which).
 #define TK_ERR_UNSUPPORTED (-2)
+// Returned when this OS can set the keep-alive times only together (Windows
+// before 10 1709: SIO_KEEPALIVE_VALS) and the request names only one of them.
+#define TK_ERR_TIMES_TOGETHER (-3)
 
 // Which step failed; lets the entry file name the syscall and the option.
 enum tk_op {
@@ -35,7 +38,8 @@ enum tk_op {
   TK_OP_GET_COUNT,
   TK_OP_GET_USER_TIMEOUT,
   TK_OP_GET_ERROR,       // SO_ERROR
-  TK_OP_GET_INFO         // TCP_INFO / TCP_CONNECTION_INFO / SIO_TCP_INFO
+  TK_OP_GET_INFO,        // TCP_INFO / TCP_CONNECTION_INFO / SIO_TCP_INFO
+  TK_OP_PENDING          // poll (POLLERR) and FIONREAD/SIOCINQ: nothing consumed
 };
 
 // Bits of tk_settings.mask: which fields a request carries, or which
@@ -132,6 +136,12 @@ int tk_socket_error(tk_socket s, int* pending);
 
 // Fills *out from the OS's TCP_INFO equivalent.
 int tk_get_tcp_info(tk_socket s, tk_tcp_info* out);
+
+// Looks without consuming anything: *has_error is 1 when an error is
+// pending (what SO_ERROR would return and clear), *readable the bytes the
+// kernel holds for reading. Lets a caller decide whether acting on a socket
+// could lose data or an error the application would otherwise see.
+int tk_pending(tk_socket s, int* has_error, int64_t* readable);
 
 // Maps an OS error number (as returned above) to libuv's negative error
 // number, the one Node's util.getSystemErrorName() understands.

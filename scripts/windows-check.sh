@@ -60,6 +60,6 @@ fi
 # PREBUILDS_ONLY: the Linux build/ must not be picked instead of the prebuild.
 out="$work/smoke.json" err="$work/smoke.err" trace="$work/strace.txt"
 rm -f "$out" "$err" "$trace"
-PREBUILDS_ONLY=1 timeout 120 strace -f -qq -e trace=setsockopt -o "$trace" wine "$node_exe" "$(winepath -w "$root/scripts/windows-smoke.cjs" 2>/dev/null)" >"$out" 2>"$err" || {
+PREBUILDS_ONLY=1 timeout 120 strace -f -qq -e trace=setsockopt,getpeername,write -o "$trace" wine "$node_exe" "$(winepath -w "$root/scripts/windows-smoke.cjs" 2>/dev/null)" >"$out" 2>"$err" || {
   echo "node.exe under Wine failed:"; cat "$err"; exit 1; }
 node "$root/scripts/windows-verify.mjs" "$out" "$trace"

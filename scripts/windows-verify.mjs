@@ -21,6 +21,21 @@ check('another count is refused, not silently ignored', r.countFive.error?.code 
 check('count 256 is out of the Windows range', r.badRange.error?.code === 'ERR_OUT_OF_RANGE', JSON.stringify(r.badRange));
 check('a raw descriptor is refused on Windows', r.rawFd.error?.code === 'ERR_INVALID_ARG_TYPE', JSON.stringify(r.rawFd));
 check('SO_ERROR reads as no pending error', r.socketError.ok === null, JSON.stringify(r.socketError));
+check('one time alone is refused where SIO_KEEPALIVE_VALS must set both, and nothing is applied',
+  r.onlyIdle.error?.code === 'ERR_TCP_KEEPALIVE_UNSUPPORTED' && /idle and interval/.test(r.onlyIdle.error?.message) && r.onlyIdleAfter.ok?.enabled === false,
+  JSON.stringify([r.onlyIdle, r.onlyIdleAfter]));
+check('an unsupported count is refused before anything is applied',
+  r.countRefused.error?.code === 'ERR_TCP_KEEPALIVE_UNSUPPORTED' && r.countRefusedAfter.ok?.enabled === false, JSON.stringify([r.countRefused, r.countRefusedAfter]));
+check('an unsupported user timeout is refused before anything is applied',
+  r.userTimeoutRefused.error?.code === 'ERR_TCP_KEEPALIVE_UNSUPPORTED' && r.userTimeoutRefusedAfter.ok?.enabled === false,
+  JSON.stringify([r.userTimeoutRefused, r.userTimeoutRefusedAfter]));
+// Between the two markers node.exe made 100 calls on one socket: a lookup per call would show as
+// getpeername syscalls for every TCP handle of the loop (5 here) each time.
+const phase = trace.slice(trace.indexOf('tka-lookup-start'), trace.indexOf('tka-lookup-end'));
+const lookups = (phase.match(/getpeername\(/g) ?? []).length;
+check('the SOCKET is found once per net.Socket: 100 calls make no endpoint lookups', trace.includes('tka-lookup-start') && lookups === 0, `${lookups} getpeername calls`);
+check('where TCP_INFO is missing, watchers say once for the process that they cannot sample',
+  JSON.stringify(r.samplingWarnings) === JSON.stringify(['ERR_TCP_KEEPALIVE_UNSUPPORTED']), JSON.stringify(r.samplingWarnings));
 check('Linux side: Wine applied TCP_KEEPIDLE 5 and TCP_KEEPINTVL 2 (from 5000/2000 ms)', sockopt('TCP_KEEPIDLE', 5) && sockopt('TCP_KEEPINTVL', 2));
 check('Linux side: then TCP_KEEPIDLE 6 and TCP_KEEPINTVL 3', sockopt('TCP_KEEPIDLE', 6) && sockopt('TCP_KEEPINTVL', 3));
 

@@ -8,26 +8,33 @@
 import * as path from 'node:path';
 import { libraryError } from './errors';
 
-/** The functions of native/addon.cc; see the scratch layout there. */
+/**
+ * The functions of native/addon.cc; see the scratch layout there. Every call
+ * takes the socket number and the caller's scratch (a Float64Array of at
+ * least `scratchLength` elements), reads its request from the scratch and
+ * writes its result into it; the addon keeps no reference to it.
+ */
 export interface NativeBinding {
   /**
    * Takes the request from scratch[3..8] (mask, enabled, idleMs, intervalMs,
    * count, userTimeoutMs), checks the socket, applies the masked fields and
    * reads all back into scratch[3..8]. Returns the socket kind when not TCP.
    */
-  apply(socket: number): string | undefined;
+  apply(socket: number, scratch: Float64Array): string | undefined;
   /** Reads all settings into scratch[3..8]. */
-  read(socket: number): string | undefined;
+  read(socket: number, scratch: Float64Array): string | undefined;
   /** Reads and clears SO_ERROR into scratch[3] (libuv errno, 0 for none). */
-  socketError(socket: number): string | undefined;
+  socketError(socket: number, scratch: Float64Array): string | undefined;
   /** TCP_INFO: presence bits in scratch[3], values from scratch[4]. */
-  tcpInfo(socket: number): string | undefined;
+  tcpInfo(socket: number, scratch: Float64Array): string | undefined;
+  /** Without consuming anything: scratch[3] = 1 if an error is pending, scratch[4] = readable bytes. */
+  pending(socket: number, scratch: Float64Array): string | undefined;
   /** Windows only: the SOCKET whose local and remote endpoints match, or -1. */
   findSocket?(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): number;
-  /** Bit set of the options this OS supports (see FIELD in keepalive-native.ts). */
+  /** Bit set of the options this OS supports (TK_F_* of native/tcp_keepalive.h). */
   readonly supported: number;
-  /** The buffer every call reads its request from and writes its result to (this environment's own). */
-  readonly scratch: Float64Array;
+  /** How many elements a scratch must have. */
+  readonly scratchLength: number;
 }
 
 /** The package root: one level above this file (src/ or lib/). */

@@ -7,7 +7,8 @@ import { constants } from 'node:os';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import type { KeepAliveSettings } from './keepalive';
 import type { TcpInfo } from './tcp-info';
-import { invalidArgType } from './errors';
+import { invalidArgType, outOfRange } from './errors';
+import { optionsObject } from './validate';
 
 /**
  * What happened, as far as this end can tell.
@@ -57,7 +58,9 @@ export interface Classification {
   errno?: number;
 }
 
-const BY_CODE: Readonly<Record<string, DeathReason>> = {
+// Maps, not object literals: a code such as '__proto__' or 'constructor' must
+// find nothing, not something inherited.
+const BY_CODE: ReadonlyMap<string, DeathReason> = new Map<string, DeathReason>(Object.entries({
   ECONNRESET: 'connection-reset',
   ECONNABORTED: 'connection-reset',
   // Windows reports a keep-alive or retransmission failure on calls in
@@ -74,10 +77,10 @@ const BY_CODE: Readonly<Record<string, DeathReason>> = {
   // The channel ended a connection whose peer broke the protocol.
   ERR_HEARTBEAT_PROTOCOL: 'local-destroy',
   ERR_STREAM_DESTROYED: 'local-destroy',
-};
+}) as Array<[string, DeathReason]>);
 
 /** Winsock error numbers and names → the POSIX code Node uses. */
-const WSA: Readonly<Record<string, string>> = {
+const WSA_CODES: Readonly<Record<string, string>> = {
   '10060': 'ETIMEDOUT',
   '10054': 'ECONNRESET',
   '10053': 'ECONNABORTED',
@@ -88,7 +91,10 @@ const WSA: Readonly<Record<string, string>> = {
   '10051': 'ENETUNREACH',
   '10050': 'ENETDOWN',
 };
-for (const code of Object.values(WSA)) (WSA as Record<string, string>)[`WSA${code}`] = code;
+const WSA: ReadonlyMap<string, string> = new Map([
+  ...Object.entries(WSA_CODES),
+  ...Object.values(WSA_CODES).map((code): [string, string] => [`WSA${code}`, code]),
+]);
 
 const DETECTED_BY: Readonly<Record<DeathReason, DetectedBy>> = {
   'keepalive-timeout': 'kernel',
@@ -109,7 +115,8 @@ const uvErrnos = new Map<string, number>([...getSystemErrorMap()].map(([errno, [
 
 /** A code from an errno number: libuv's negative ones, POSIX positive ones, Winsock's 100xx. */
 function codeOfNumber(n: number): string | undefined {
-  if (WSA[String(n)]) return WSA[String(n)];
+  const wsa = WSA.get(String(n));
+  if (wsa !== undefined) return wsa;
   if (n < 0) {
     try {
       const name = getSystemErrorName(n);
@@ -154,34 +161,56 @@ function splitTimeout(context: DeathContext | undefined): DeathReason {
  * 'keepalive-timeout'. Without a snapshot it is 'keepalive-timeout' unless
  * `context.keepAlive` says keep-alive was off. Anything that is not an
  * error, a code or a number (undefined, a plain object without code/errno)
- * is 'unknown': any thrown value can be classified.
- * @throws ERR_INVALID_ARG_TYPE if `context` is given and not an object.
+ * is 'unknown': any thrown value can be classified (of an object, only a
+ * string `code` and an integer `errno` are used). Codes are looked up in the
+ * library's own tables only: '__proto__' is just an unknown code.
+ * @throws ERR_OUT_OF_RANGE for a number that is not an integer (NaN, 0.5);
+ *   ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for a `context` that is not
+ *   a plain object, has a key other than tcpInfo, keepAlive, syscall, or a
+ *   value of the wrong type.
  */
 export function classifyDeath(errorOrCode: unknown, context?: DeathContext): Classification {
-  if (context !== undefined && (context === null || typeof context !== 'object')) throw invalidArgType('context', 'of type object', context);
+  const ctx = deathContext(context);
   let code: string | undefined;
   let errno: number | undefined;
-  let syscall = context?.syscall;
+  let syscall = ctx.syscall;
   if (typeof errorOrCode === 'number') {
+    if (!Number.isInteger(errorOrCode)) throw outOfRange('errorOrCode', 'an integer (an errno number)', errorOrCode);
     code = codeOfNumber(errorOrCode);
     // libuv's own number where it has one; a POSIX number otherwise (ENETRESET).
-    errno = errorOrCode < 0 ? errorOrCode : (code ? errnoOfCode(code) : undefined) ?? (WSA[String(errorOrCode)] ? undefined : -errorOrCode);
+    errno =
+      errorOrCode < 0 ? errorOrCode : ((code ? errnoOfCode(code) : undefined) ?? (WSA.has(String(errorOrCode)) ? undefined : -errorOrCode));
   } else if (typeof errorOrCode === 'string') {
-    code = WSA[errorOrCode] ?? errorOrCode;
+    code = WSA.get(errorOrCode) ?? errorOrCode;
   } else if (errorOrCode !== null && typeof errorOrCode === 'object') {
     const e = errorOrCode as { code?: unknown; errno?: unknown; syscall?: unknown };
-    if (typeof e.code === 'string') code = WSA[e.code] ?? e.code;
-    else if (typeof e.errno === 'number') code = codeOfNumber(e.errno);
-    if (typeof e.errno === 'number') errno = e.errno;
+    // A thrown value is read as it is: only a string code and an integer errno count.
+    const ownErrno = typeof e.errno === 'number' && Number.isInteger(e.errno) ? e.errno : undefined;
+    if (typeof e.code === 'string') code = WSA.get(e.code) ?? e.code;
+    else if (ownErrno !== undefined) code = codeOfNumber(ownErrno);
+    errno = ownErrno;
     if (syscall === undefined && typeof e.syscall === 'string') syscall = e.syscall;
   }
   if (code !== undefined && errno === undefined) errno = errnoOfCode(code);
   const reason: DeathReason =
-    code === 'ETIMEDOUT' ? splitTimeout({ ...context, syscall }) : (code !== undefined && BY_CODE[code]) || 'unknown';
+    code === 'ETIMEDOUT' ? splitTimeout({ ...ctx, syscall }) : (code !== undefined ? BY_CODE.get(code) : undefined) ?? 'unknown';
   const result: Classification = { reason, detectedBy: DETECTED_BY[reason] };
   if (code !== undefined) result.code = code;
   if (errno !== undefined) result.errno = errno;
   return result;
+}
+
+const CONTEXT_KEYS: ReadonlySet<string> = new Set(['tcpInfo', 'keepAlive', 'syscall']);
+
+/** Reads a {@link DeathContext} once, refusing unknown keys and wrong types. */
+function deathContext(context: unknown): DeathContext {
+  const c = optionsObject<DeathContext>('context', context, CONTEXT_KEYS, 'a death context key');
+  for (const key of ['tcpInfo', 'keepAlive'] as const) {
+    const value = c[key];
+    if (value !== undefined && (value === null || typeof value !== 'object')) throw invalidArgType(`context.${key}`, 'of type object', value);
+  }
+  if (c.syscall !== undefined && typeof c.syscall !== 'string') throw invalidArgType('context.syscall', 'of type string', c.syscall);
+  return c as DeathContext;
 }
 
 /** The mechanism that detects each reason. */

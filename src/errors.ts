@@ -16,7 +16,8 @@ export type LibraryErrorCode =
   | 'ERR_TCP_KEEPALIVE_NO_FD'
   | 'ERR_TCP_KEEPALIVE_NOT_CONNECTED'
   | 'ERR_TCP_KEEPALIVE_UNSUPPORTED'
-  | 'ERR_TCP_KEEPALIVE_BINDING';
+  | 'ERR_TCP_KEEPALIVE_BINDING'
+  | 'ERR_TCP_KEEPALIVE_INTERNAL';
 
 /** An error raised by this library, with a stable `code` to branch on. */
 export interface CodedError extends Error {

@@ -7,6 +7,7 @@ import { invalidArgValue, libraryError, outOfRange } from './errors';
 import { currentLimits } from './limits';
 import { nativeCall, throwIfFailed } from './native-call';
 import { FIELD, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
+import { announceApplied, observeKeepAlive } from './keepalive-observers';
 import { connectedFd, socketState, type SocketLike } from './socket-handle';
 import { netSocket } from './validate';
 
@@ -37,18 +38,34 @@ export interface KeepAliveSettings {
 /** Event a `net.Socket` emits when settings deferred until 'connect' were applied. */
 export const KEEPALIVE_APPLIED_EVENT = 'keepAlive';
 
-/** Per socket: the last request and its outcome. One object per socket, reused by later calls. */
+/**
+ * Per socket: the settings in force after the last successful call, and a
+ * call deferred until 'connect'. A call that fails changes none of it.
+ */
 interface Applied {
-  request: KeepAliveRequest;
+  /** The settings read back after the last successful apply. */
   settings: KeepAliveSettings | undefined;
+  /** The request those settings came from (persist re-applies it). */
+  request: KeepAliveRequest | undefined;
+  /** Unsubscribes persist's repair; set while persist is on. */
+  unpersist: (() => void) | undefined;
+  /** A request waiting for 'connect' (the last call made before it wins). */
+  deferred: KeepAliveRequest | undefined;
+  /** The outcome of the last deferred request, when it failed. */
   error: Error | undefined;
-  /** A 'connect' listener is waiting to apply `request`. */
-  deferred: boolean;
   waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]>;
 }
 
 const applied = new WeakMap<net.Socket, Applied>();
-const guarded = new WeakSet<net.Socket>();
+
+function recordOf(socket: net.Socket): Applied {
+  let record = applied.get(socket);
+  if (record === undefined) {
+    record = { settings: undefined, request: undefined, unpersist: undefined, deferred: undefined, error: undefined, waiters: [] };
+    applied.set(socket, record);
+  }
+  return record;
+}
 
 function settingsFromScratch(scratch: Float64Array): KeepAliveSettings {
   const mask = scratch[3];
@@ -72,7 +89,7 @@ function applyMasked(fd: number, req: KeepAliveRequest, mask: number, userTimeou
   scratch[6] = req.intervalMs;
   scratch[7] = req.count;
   scratch[8] = userTimeoutMs;
-  const kind = native.apply(fd);
+  const kind = native.apply(fd, scratch);
   throwIfFailed(scratch, kind, fd);
   const settings = settingsFromScratch(scratch);
   // Windows' fallback cannot read times back: show what was just set, flagged.
@@ -108,7 +125,7 @@ function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
 
 function readSettings(fd: number): KeepAliveSettings {
   const { native, scratch } = nativeCall();
-  const kind = native.read(fd);
+  const kind = native.read(fd, scratch);
   throwIfFailed(scratch, kind, fd);
   return settingsFromScratch(scratch);
 }
@@ -121,22 +138,52 @@ function settle(record: Applied): void {
   }
 }
 
-function applyToSocket(socket: net.Socket, record: Applied, fd = connectedFd(socket)): KeepAliveSettings {
-  const settings = applyRequest(fd, record.request);
+/**
+ * Applies `request` to a connected socket; only once the kernel accepted it
+ * does the library remember it (settings, persist, subscribers told).
+ */
+function applyToSocket(socket: net.Socket, record: Applied, request: KeepAliveRequest, fd = connectedFd(socket)): KeepAliveSettings {
+  const settings = applyRequest(fd, request);
   record.settings = settings;
+  record.request = request;
   record.error = undefined;
-  if (record.request.persist) guard(socket);
+  if (request.persist && record.unpersist === undefined) {
+    record.unpersist = observeKeepAlive(socket, { afterNodeCall: (enable) => repair(socket, record, enable) }, 'repair');
+  } else if (!request.persist && record.unpersist !== undefined) {
+    record.unpersist();
+    record.unpersist = undefined;
+  }
+  announceApplied(socket, settings);
   return settings;
 }
 
-function defer(socket: net.Socket, record: Applied): void {
-  if (record.deferred) return; // the listener already waiting applies the latest request
-  record.deferred = true;
+/**
+ * Persist: re-applies our settings after Node's own `socket.setKeepAlive(true, ms)`,
+ * which resets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 (libuv). A call
+ * with `false` is honoured: keep-alive goes off until Node turns it on again.
+ * If the repair fails the socket is destroyed with the error: it would
+ * otherwise go on with settings the application did not ask for.
+ */
+function repair(socket: net.Socket, record: Applied, enable: unknown): void {
+  if (!enable || record.request === undefined || socket.destroyed || socket.pending || socket.connecting) return;
+  try {
+    applyToSocket(socket, record, record.request);
+  } catch (error) {
+    socket.destroy(error as Error);
+  }
+}
+
+function defer(socket: net.Socket, record: Applied, request: KeepAliveRequest): void {
+  const waiting = record.deferred !== undefined;
+  record.deferred = request; // the listener already waiting applies the latest request
+  record.error = undefined;
+  if (waiting) return;
   const onConnect = (): void => {
-    record.deferred = false;
+    const pending = record.deferred as KeepAliveRequest;
+    record.deferred = undefined;
     socket.removeListener('close', onClose);
     try {
-      const settings = applyToSocket(socket, record);
+      const settings = applyToSocket(socket, record, pending);
       settle(record);
       socket.emit(KEEPALIVE_APPLIED_EVENT, settings);
     } catch (error) {
@@ -148,36 +195,13 @@ function defer(socket: net.Socket, record: Applied): void {
     }
   };
   const onClose = (): void => {
-    record.deferred = false;
+    record.deferred = undefined;
     socket.removeListener('connect', onConnect);
     record.error = libraryError('ERR_SOCKET_CLOSED', 'tcp-keepalive: the socket closed before it connected; keep-alive was not applied');
     settle(record);
   };
   socket.once('connect', onConnect);
   socket.once('close', onClose);
-}
-
-/**
- * Re-applies our settings after Node's own `socket.setKeepAlive(true, ms)`,
- * which resets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 (libuv). A call
- * with `false` is honoured: keep-alive goes off until Node turns it on again.
- */
-function guard(socket: net.Socket): void {
-  if (guarded.has(socket)) return;
-  guarded.add(socket);
-  const nodeSetKeepAlive = socket.setKeepAlive;
-  socket.setKeepAlive = function setKeepAliveGuarded(this: net.Socket, enable?: boolean, initialDelay?: number) {
-    const result = nodeSetKeepAlive.call(this, enable, initialDelay);
-    const record = applied.get(this);
-    if (enable && record?.settings && !this.destroyed && !this.pending && !this.connecting) {
-      try {
-        applyToSocket(this, record);
-      } catch (error) {
-        this.destroy(error as Error);
-      }
-    }
-    return result;
-  };
 }
 
 /**
@@ -208,28 +232,12 @@ export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): Ke
     }
     return applyRequest(socket, request);
   }
-  let record = applied.get(socket);
-  if (record === undefined) {
-    record = { request, settings: undefined, error: undefined, deferred: false, waiters: [] };
-    applied.set(socket, record);
-  } else {
-    record.request = request;
-    record.settings = undefined;
-    record.error = undefined;
-  }
+  const record = recordOf(socket);
   if (state.kind === 'pending') {
-    defer(socket, record);
+    defer(socket, record, request);
     return null;
   }
-  try {
-    const settings = applyToSocket(socket, record, state.fd);
-    settle(record);
-    return settings;
-  } catch (error) {
-    record.error = error as Error;
-    settle(record);
-    throw error;
-  }
+  return applyToSocket(socket, record, request, state.fd);
 }
 
 /**
@@ -246,12 +254,12 @@ export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSetti
     return Promise.reject(error);
   }
   const record = applied.get(socket);
-  if (!record) {
+  if (!record || (record.settings === undefined && record.deferred === undefined && record.error === undefined)) {
     return Promise.reject(invalidArgValue('socket', '[net.Socket]', 'has no keep-alive settings from setKeepAlive()'));
   }
-  if (record.settings) return Promise.resolve(record.settings);
+  if (record.deferred !== undefined) return new Promise((resolve, reject) => record.waiters.push([resolve, reject]));
   if (record.error) return Promise.reject(record.error);
-  return new Promise((resolve, reject) => record.waiters.push([resolve, reject]));
+  return Promise.resolve(record.settings as KeepAliveSettings);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * The calling convention of the addon: one Float64Array, made by the addon,
- * carries requests in and results out (no objects allocated per call), and a
- * failure recorded in it becomes a Node-style error here.
+ * The calling convention of the addon: one Float64Array, private to this
+ * module and passed with every call, carries requests in and results out (no
+ * objects allocated per call); a failure recorded in it becomes a Node-style
+ * error here. Nothing outside this module can reach the scratch, so nothing
+ * can transfer or detach it.
  * @packageDocumentation
  */
 import { binding, type NativeBinding } from './binding';
@@ -13,6 +15,7 @@ const enum Status {
   OsError = 1,
   NotTcp = 2,
   Unsupported = 3,
+  TimesTogether = 4,
 }
 
 /** enum tk_op (native/tcp_keepalive.h) → [syscall, option name per platform]. */
@@ -34,6 +37,7 @@ function describeOp(op: number): [syscall: string, option: string] {
     case 12: return ['getsockopt', darwin ? 'TCP_RXT_CONNDROPTIME' : win ? 'TCP_MAXRT' : 'TCP_USER_TIMEOUT'];
     case 13: return ['getsockopt', 'SO_ERROR'];
     case 14: return win ? ['WSAIoctl', 'SIO_TCP_INFO'] : ['getsockopt', darwin ? 'TCP_CONNECTION_INFO' : 'TCP_INFO'];
+    case 15: return [win ? 'WSAPoll' : 'poll', 'FIONREAD'];
     default: return ['getsockopt', 'unknown'];
   }
 }
@@ -41,11 +45,12 @@ function describeOp(op: number): [syscall: string, option: string] {
 let native: NativeBinding | undefined;
 let scratch: Float64Array | undefined;
 
-/** The addon and its scratch buffer, created on first use. */
+/** The addon and the scratch to pass to it, created on first use. */
 export function nativeCall(): { native: NativeBinding; scratch: Float64Array } {
   if (native === undefined || scratch === undefined) {
     native = binding();
-    scratch = native.scratch;
+    // Over an ArrayBuffer of its own: its memory is off the V8 heap and never moves.
+    scratch = new Float64Array(new ArrayBuffer(native.scratchLength * 8));
   }
   return { native, scratch };
 }
@@ -60,6 +65,12 @@ export function throwIfFailed(scratch: Float64Array, kind: string | undefined, f
   }
   if (status === Status.Unsupported) {
     throw libraryError('ERR_TCP_KEEPALIVE_UNSUPPORTED', `tcp-keepalive: ${option} is not supported on ${process.platform}`);
+  }
+  if (status === Status.TimesTogether) {
+    throw libraryError(
+      'ERR_TCP_KEEPALIVE_UNSUPPORTED',
+      'tcp-keepalive: this Windows sets the keep-alive times only together (SIO_KEEPALIVE_VALS): pass both idle and interval',
+    );
   }
   const error = systemError(scratch[1] as number, syscall, option, fd);
   // The OS's own number (errno, or the WSA code on Windows), for what libuv has no name for.

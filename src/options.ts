@@ -5,7 +5,7 @@
  */
 import { invalidArgType, libraryError, outOfRange } from './errors';
 import { currentLimits, type PlatformLimits, type Range } from './limits';
-import { optionsObject } from './validate';
+import { booleanArg, optionsObject, type Snapshot } from './validate';
 
 /**
  * What {@link setKeepAlive} applies. Every time is in **milliseconds**; an
@@ -75,39 +75,39 @@ function rangeText(range: Range, unit: string, integer: boolean): string {
 }
 
 /** Validates a time in ms; fractions are allowed and rounded up by the OS unit. */
-function time(options: KeepAliveOptions, key: 'idle' | 'interval', limits: PlatformLimits): number | undefined {
+function time(options: Snapshot<KeepAliveOptions>, key: 'idle' | 'interval', limits: PlatformLimits, name: string): number | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   const range = limits[key];
   if (range === undefined) throw unsupported(key, limits);
-  if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value);
+  if (typeof value !== 'number') throw invalidArgType(`${name}.${key}`, 'of type number', value);
   if (!(value >= range.min && value <= range.max)) {
-    throw outOfRange(`options.${key}`, rangeText(range, ' (milliseconds, applied in whole seconds rounded up)', false), value);
+    throw outOfRange(`${name}.${key}`, rangeText(range, ' (milliseconds, applied in whole seconds rounded up)', false), value);
   }
   return Math.ceil(value);
 }
 
-function count(options: KeepAliveOptions, limits: PlatformLimits): number | undefined {
+function count(options: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: string): number | undefined {
   const value = options.count;
   if (value === undefined) return undefined;
   const range = limits.count;
   if (range === undefined) throw unsupported('count', limits);
-  if (typeof value !== 'number') throw invalidArgType('options.count', 'of type number', value);
+  if (typeof value !== 'number') throw invalidArgType(`${name}.count`, 'of type number', value);
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw outOfRange('options.count', rangeText(range, ' (probes)', true), value);
+    throw outOfRange(`${name}.count`, rangeText(range, ' (probes)', true), value);
   }
   return value;
 }
 
-function userTimeout(options: KeepAliveOptions, limits: PlatformLimits): number | 'auto' | undefined {
+function userTimeout(options: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: string): number | 'auto' | undefined {
   const value = options.userTimeout;
   if (value === undefined) return undefined;
   const range = limits.userTimeout;
   if (range === undefined) throw unsupported('userTimeout', limits);
   if (value === 'auto') return value;
-  if (typeof value !== 'number') throw invalidArgType('options.userTimeout', "of type number or the string 'auto'", value);
+  if (typeof value !== 'number') throw invalidArgType(`${name}.userTimeout`, "of type number or the string 'auto'", value);
   const unit = limits.userTimeoutInSeconds ? ' (milliseconds, applied in whole seconds rounded up)' : ' (milliseconds)';
-  if (!(value >= range.min && value <= range.max)) throw outOfRange('options.userTimeout', rangeText(range, unit, false), value);
+  if (!(value >= range.min && value <= range.max)) throw outOfRange(`${name}.userTimeout`, rangeText(range, unit, false), value);
   return Math.ceil(value);
 }
 
@@ -121,21 +121,44 @@ export function roundUpToSeconds(ms: number): number {
  * native request. Throws TypeError / RangeError (Node codes) or
  * ERR_TCP_KEEPALIVE_UNSUPPORTED; never applies anything itself.
  */
-export function validateOptions(options: unknown, limits: PlatformLimits = currentLimits()): KeepAliveRequest {
-  const o = optionsObject<KeepAliveOptions>('options', options, KNOWN, 'a keep-alive option');
-  if (o.enable !== undefined && typeof o.enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', o.enable);
-  if (o.persist !== undefined && typeof o.persist !== 'boolean') throw invalidArgType('options.persist', 'of type boolean', o.persist);
+export function validateOptions(options: unknown, limits: PlatformLimits = currentLimits(), name = 'options'): KeepAliveRequest {
+  return requestOf(optionsObject<KeepAliveOptions>(name, options, KNOWN, 'a keep-alive option'), limits, name);
+}
 
-  const idle = time(o, 'idle', limits);
-  const interval = time(o, 'interval', limits);
-  const probes = count(o, limits);
-  let timeout = userTimeout(o, limits);
+/**
+ * Reads and checks keep-alive options once; returns the snapshot read (a
+ * plain object that later calls can read again without running a getter twice).
+ */
+export function readKeepAliveOptions(options: unknown, name: string, limits: PlatformLimits = currentLimits()): KeepAliveOptions {
+  const snapshot = optionsObject<KeepAliveOptions>(name, options, KNOWN, 'a keep-alive option');
+  requestOf(snapshot, limits, name);
+  return snapshot as KeepAliveOptions;
+}
+
+function requestOf(o: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: string): KeepAliveRequest {
+  const enabled = booleanArg(`${name}.enable`, o.enable, true);
+  const persist = booleanArg(`${name}.persist`, o.persist, false);
+
+  const idle = time(o, 'idle', limits, name);
+  const interval = time(o, 'interval', limits, name);
+  const probes = count(o, limits, name);
+  let timeout = userTimeout(o, limits, name);
   if (timeout === 'auto' && idle !== undefined && interval !== undefined && probes !== undefined) {
     // Known now: the effective (rounded) values, so one native call suffices.
     timeout = roundUpToSeconds(idle) + roundUpToSeconds(interval) * probes;
   }
   if (typeof timeout === 'number' && limits.userTimeout && timeout > limits.userTimeout.max) {
-    throw outOfRange('options.userTimeout', `<= ${limits.userTimeout.max} (idle + interval × count)`, timeout);
+    throw outOfRange(`${name}.userTimeout`, `<= ${limits.userTimeout.max} (idle + interval × count)`, timeout);
+  }
+  if (timeout === 'auto' && limits.userTimeout) {
+    // Fields left as the kernel has them are read at apply time; but if even
+    // the smallest values they could have give too large a total, no kernel
+    // can make this call succeed: refuse it now, before any socket exists.
+    const least =
+      roundUpToSeconds(idle ?? limits.idle?.min ?? 1) + roundUpToSeconds(interval ?? limits.interval?.min ?? 1) * (probes ?? limits.count?.min ?? 1);
+    if (least > limits.userTimeout.max) {
+      throw outOfRange(`${name}.userTimeout`, `'auto' (idle + interval × count) <= ${limits.userTimeout.max} even with the smallest kernel values`, least);
+    }
   }
 
   let mask = FIELD.enable;
@@ -145,11 +168,11 @@ export function validateOptions(options: unknown, limits: PlatformLimits = curre
   if (timeout !== undefined && timeout !== 'auto') mask |= FIELD.userTimeout;
   return {
     mask,
-    enabled: o.enable !== false,
+    enabled,
     idleMs: idle ?? 0,
     intervalMs: interval ?? 0,
     count: probes ?? 0,
     userTimeoutMs: timeout ?? 0,
-    persist: o.persist === true,
+    persist,
   };
 }

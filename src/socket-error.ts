@@ -1,5 +1,6 @@
 /**
- * The socket's pending error (SO_ERROR).
+ * The socket's pending error (SO_ERROR): read (which clears it), or only
+ * looked at.
  * @packageDocumentation
  */
 import { getSystemErrorName } from 'node:util';
@@ -21,7 +22,7 @@ export interface PendingSocketError {
 export function getSocketError(socket: SocketLike): PendingSocketError | null {
   const fd = connectedFd(socket);
   const { native, scratch } = nativeCall();
-  const kind = native.socketError(fd);
+  const kind = native.socketError(fd, scratch);
   throwIfFailed(scratch, kind, fd);
   const errno = scratch[3];
   if (errno === 0) return null;
@@ -32,4 +33,25 @@ export function getSocketError(socket: SocketLike): PendingSocketError | null {
     code = `Unknown system error ${errno}`;
   }
   return { code, errno };
+}
+
+/** What {@link peekSocket} sees. */
+export interface SocketPeek {
+  /** An error is pending (what getSocketError would return and clear). */
+  errorPending: boolean;
+  /** Bytes the kernel holds for reading. */
+  readableBytes: number;
+}
+
+/**
+ * @internal Looks at a socket without taking anything from it: whether an
+ * error is pending (poll's POLLERR) and how many bytes are readable
+ * (FIONREAD). Acting on a socket Node does not poll is safe only when
+ * neither an error nor data would be lost.
+ */
+export function peekSocket(fd: number): SocketPeek {
+  const { native, scratch } = nativeCall();
+  const kind = native.pending(fd, scratch);
+  throwIfFailed(scratch, kind, fd);
+  return { errorPending: scratch[3] !== 0, readableBytes: scratch[4] as number };
 }

@@ -3,9 +3,10 @@
  * or server side), a tls.TLSSocket, or a raw POSIX file descriptor.
  * @packageDocumentation
  */
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { binding } from './binding';
 import { invalidArgType, libraryError, outOfRange } from './errors';
+import { isNetSocket } from './validate';
 
 /**
  * What the functions of this library accept: a `net.Socket` (from
@@ -48,12 +49,25 @@ function descriptorOf(socket: net.Socket): number {
   return fd;
 }
 
-/** Windows gives JavaScript no SOCKET: the addon finds it by the endpoints. */
+/** The SOCKET found for each net.Socket on Windows. */
+const windowsSockets = new WeakMap<net.Socket, number>();
+
+/**
+ * Windows gives JavaScript no SOCKET: the addon finds it by the endpoints,
+ * walking the loop's TCP handles. That is done once per net.Socket, while the
+ * connection is known to be live (callers have checked it is not destroyed),
+ * and kept: a later walk would cost two syscalls per handle at every call and
+ * could meet another handle with the same endpoints.
+ */
 function windowsSocketOf(socket: net.Socket): number {
+  const known = windowsSockets.get(socket);
+  if (known !== undefined) return known;
   const find = binding().findSocket;
   const { localAddress, localPort, remoteAddress, remotePort } = socket;
   if (!find || !localAddress || !localPort || !remoteAddress || !remotePort) return -1;
-  return find(localAddress, localPort, remoteAddress, remotePort);
+  const found = find(localAddress, localPort, remoteAddress, remotePort);
+  if (found >= 0) windowsSockets.set(socket, found);
+  return found;
 }
 
 /** Validates a raw descriptor number. */
@@ -75,7 +89,7 @@ function rawDescriptor(fd: number, name: string): number {
  */
 export function socketState(socket: unknown, name = 'socket'): SocketState {
   if (typeof socket === 'number') return { kind: 'fd', fd: rawDescriptor(socket, name) };
-  if (!(socket instanceof net.Socket)) {
+  if (!isNetSocket(socket)) {
     throw invalidArgType(name, 'an instance of net.Socket or tls.TLSSocket, or a file descriptor number', socket);
   }
   if (socket.destroyed) throw libraryError('ERR_SOCKET_CLOSED', 'Socket is closed');

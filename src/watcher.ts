@@ -5,16 +5,18 @@
  * never reports.
  * @packageDocumentation
  */
-import { EventEmitter } from 'node:events';
-import * as net from 'node:net';
+import { EventEmitter, errorMonitor } from 'node:events';
+import type * as net from 'node:net';
 import { classifyDeath, detectedByFor, type DeathReason, type DetectedBy } from './death';
-import { invalidArgType, outOfRange } from './errors';
+import { libraryError } from './errors';
 import { checkKeepAlive, getKeepAlive, setKeepAlive, type KeepAliveCheck, type KeepAliveSettings } from './keepalive';
-import { validateOptions, type KeepAliveOptions } from './options';
+import { observeKeepAlive } from './keepalive-observers';
+import { readKeepAliveOptions, type KeepAliveOptions } from './options';
 import type { HeartbeatDeath } from './heartbeat/engine';
-import { getSocketError } from './socket-error';
+import { getSocketError, peekSocket } from './socket-error';
+import { connectedFd } from './socket-handle';
 import { getTcpInfo, type TcpInfo } from './tcp-info';
-import { netSocket, optionsObject } from './validate';
+import { booleanArg, netSocket, numberArg, optionsObject } from './validate';
 
 /** What a watcher reports when the connection dies. */
 export interface DeathReport {
@@ -62,6 +64,12 @@ export interface WatchOptions {
 export interface WatcherEvents {
   dead: [report: DeathReport];
   keepAliveOverwritten: [check: KeepAliveCheck];
+  /**
+   * An unexpected failure inside the watcher (code ERR_TCP_KEEPALIVE_INTERNAL,
+   * the failure as `cause`), emitted once; without a listener it is a process
+   * warning instead. The watcher goes on reporting from the socket's events.
+   */
+  error: [error: Error];
 }
 
 const WATCH_OPTIONS = new Set(['keepAlive', 'sampleIntervalMs', 'destroyOnDeath']);
@@ -70,6 +78,8 @@ const MIN_SAMPLE_MS = 10;
 
 /** All live watchers, sampled by one shared, unref'd timer. */
 const watchers = new Set<Watcher>();
+/** This OS cannot take TCP_INFO snapshots (Windows before 10 1703): nothing to sample, said once. */
+let samplingUnsupported = false;
 let timer: NodeJS.Timeout | undefined;
 let timerPeriod = Infinity;
 
@@ -116,30 +126,34 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private reported = false;
   private stopped = false;
   private sawEnd = false;
+  /** The kernel closed the connection in an orderly way: nothing for the sampler to do. */
+  private endedInOrder = false;
   private verifying = false;
-  private readonly nodeSetKeepAlive: net.Socket['setKeepAlive'] | undefined;
-  private readonly wrappedSetKeepAlive: net.Socket['setKeepAlive'];
+  private surfaced = false;
+  private readonly unobserve: () => void;
 
   /** @internal use {@link watch} */
-  constructor(socket: net.Socket, options: WatchOptions) {
+  constructor(socket: net.Socket, options: ResolvedWatchOptions) {
     super();
     this.socket = socket;
-    this.sampleIntervalMs = options.sampleIntervalMs ?? DEFAULT_SAMPLE_MS;
-    this.destroyOnDeath = options.destroyOnDeath !== false;
+    this.sampleIntervalMs = options.sampleIntervalMs;
+    this.destroyOnDeath = options.destroyOnDeath;
     socket.on('end', this.onEnd);
-    socket.on('error', this.onError);
+    // errorMonitor observes without handling: an application without an
+    // 'error' listener still fails exactly as it would without the watcher.
+    (socket as EventEmitter).on(errorMonitor, this.onError);
     socket.on('close', this.onClose);
     socket.on('connect', this.onConnect);
-    // Our own wrapper of this instance's setKeepAlive: a call by Node (or by
-    // http.Agent) is checked once, with no periodic cost.
-    this.nodeSetKeepAlive = socket.setKeepAlive;
-    const watcher = this;
-    this.wrappedSetKeepAlive = function setKeepAliveWatched(this: net.Socket, enable?: boolean, delay?: number) {
-      const result = (watcher.nodeSetKeepAlive as net.Socket['setKeepAlive']).call(this, enable, delay);
-      watcher.afterNodeSetKeepAlive();
-      return result;
-    };
-    socket.setKeepAlive = this.wrappedSetKeepAlive;
+    this.unobserve = observeKeepAlive(
+      socket,
+      {
+        afterNodeCall: () => this.afterNodeSetKeepAlive(),
+        afterApplied: (settings) => {
+          this.keepAlive = settings;
+        },
+      },
+      'observe',
+    );
     watchers.add(this);
     reschedule();
     if (!socket.pending && !socket.connecting) this.onConnect();
@@ -157,13 +171,10 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     watchers.delete(this);
     reschedule();
     this.socket.removeListener('end', this.onEnd);
-    this.socket.removeListener('error', this.onError);
+    (this.socket as EventEmitter).removeListener(errorMonitor, this.onError);
     this.socket.removeListener('close', this.onClose);
     this.socket.removeListener('connect', this.onConnect);
-    // Only undo our own wrapper: someone may have wrapped it again since.
-    if (this.nodeSetKeepAlive && this.socket.setKeepAlive === this.wrappedSetKeepAlive) {
-      this.socket.setKeepAlive = this.nodeSetKeepAlive;
-    }
+    this.unobserve();
   }
 
   /**
@@ -182,8 +193,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private refreshKeepAlive(): void {
     try {
       this.keepAlive = getKeepAlive(this.socket);
-    } catch {
-      // not readable (closing); the previous value stands
+    } catch (error) {
+      this.unexpected(error);
     }
   }
 
@@ -194,8 +205,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       const check = checkKeepAlive(this.socket);
       this.refreshKeepAlive();
       if (check && !check.intact) this.emit('keepAliveOverwritten', check);
-    } catch {
-      // a socket that cannot be read now is handled by the death path
+    } catch (error) {
+      this.unexpected(error);
     } finally {
       this.verifying = false;
     }
@@ -209,49 +220,99 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private sample(now: number): void {
     this.nextSampleAt = now + this.sampleIntervalMs;
     const socket = this.socket;
-    if (this.reported || socket.destroyed || socket.pending || socket.connecting) return;
+    if (this.reported || this.endedInOrder || samplingUnsupported || socket.destroyed || socket.pending || socket.connecting) return;
     let info: TcpInfo;
     try {
       info = getTcpInfo(socket);
-    } catch {
-      return; // the socket is going away; its events will tell
+    } catch (error) {
+      this.unexpected(error);
+      return;
     }
     if (info.state !== 'CLOSED') {
       this.last = { at: now, info };
       return;
     }
-    // The kernel has given up. If Node still polls the socket it will see the
-    // error in this loop iteration's I/O poll; only if the socket is still
-    // alive after that is it one Node no longer polls, and the pending error
-    // is read here. (Reading SO_ERROR first would steal Node's error.)
+    // The kernel is done with the connection. If Node still polls the socket
+    // it sees why in this loop iteration's I/O poll; only if the socket is
+    // still alive after that is it one Node no longer polls.
     setImmediate(() => setImmediate(() => this.afterPoll()));
   }
 
+  /**
+   * A closed connection Node has not noticed. Only a kernel-side error (a
+   * reset, a timeout) is grounds for acting: an orderly close (FIN) is left
+   * for Node to deliver when the application reads, with its data.
+   *
+   * The error is looked at first without consuming it (POLLERR), then read
+   * for the report, and the application is told what Node would have told
+   * it when it reads: while the kernel still holds data, Node reads it and
+   * then ends the stream (libuv takes POLLHUP after a short read as end of
+   * stream, without reading the error), so nothing more is done; with
+   * nothing left in the kernel, Node's next read would fail with the error,
+   * so the socket is destroyed with it now (nothing buffered either), or
+   * when the application has read what Node buffered.
+   */
   private afterPoll(): void {
     if (this.reported || this.stopped || this.socket.destroyed) return;
-    let pending: { code: string; errno: number } | null = null;
+    let pending: { code: string; errno: number } | null;
+    let inKernel: number;
     try {
+      const peek = peekSocket(connectedFd(this.socket));
+      if (!peek.errorPending) {
+        this.endedInOrder = true;
+        return;
+      }
+      inKernel = peek.readableBytes;
       pending = getSocketError(this.socket);
-    } catch {
+    } catch (error) {
+      this.unexpected(error);
       return;
     }
-    const classified = pending ? classifyDeath(pending, this.context('read')) : { reason: 'peer-closed' as const, detectedBy: 'peer' as const };
-    const report = this.report({ ...classified, via: 'sampler' });
-    if (report && this.destroyOnDeath) {
-      if (pending) {
-        const error = new Error(`read ${pending.code}`) as NodeJS.ErrnoException;
-        error.code = pending.code;
-        error.errno = pending.errno;
-        error.syscall = 'read';
-        this.socket.destroy(error);
-      } else {
-        this.socket.destroy();
-      }
-    }
+    if (pending === null) return; // taken by someone else between the two looks
+    this.report({ ...classifyDeath(pending, this.context('read')), via: 'sampler' });
+    if (inKernel > 0) return;
+    const error = Object.assign(new Error(`read ${pending.code}`), { code: pending.code, errno: pending.errno, syscall: 'read' });
+    if (this.socket.readableLength === 0 && this.destroyOnDeath) this.socket.destroy(error);
+    else deliverAtEnd(this.socket, error);
   }
 
   private context(syscall?: string): { tcpInfo?: TcpInfo; keepAlive?: KeepAliveSettings; syscall?: string } {
-    return { tcpInfo: this.last?.info, keepAlive: this.keepAlive, syscall };
+    const context: { tcpInfo?: TcpInfo; keepAlive?: KeepAliveSettings; syscall?: string } = {};
+    if (this.last) context.tcpInfo = this.last.info;
+    if (this.keepAlive) context.keepAlive = this.keepAlive;
+    if (syscall !== undefined) context.syscall = syscall;
+    return context;
+  }
+
+  /**
+   * A failure that is not the socket going away: surfaced once, as 'error' on
+   * this watcher when the application listens for it, else as a process
+   * warning. A socket that is closing is not a failure: its own events
+   * report what happened.
+   */
+  private unexpected(cause: unknown): void {
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (this.socket.destroyed || code === 'ERR_SOCKET_CLOSED' || code === 'ERR_TCP_KEEPALIVE_NOT_CONNECTED') return;
+    if (code === 'ERR_TCP_KEEPALIVE_UNSUPPORTED') {
+      // Not this socket's failure but the OS's: one warning for the process.
+      if (!samplingUnsupported) {
+        samplingUnsupported = true;
+        process.emitWarning(
+          `tcp-keepalive: watchers cannot sample on this OS (${(cause as Error).message}); deaths of sockets Node does not poll are not found, the others are reported from socket events`,
+          { code: 'ERR_TCP_KEEPALIVE_UNSUPPORTED' },
+        );
+      }
+      return;
+    }
+    if (this.surfaced) return;
+    this.surfaced = true;
+    const error = libraryError(
+      'ERR_TCP_KEEPALIVE_INTERNAL',
+      `tcp-keepalive: the watcher could not look at its socket (${cause instanceof Error ? cause.message : String(cause)}); it goes on with the socket's own events`,
+    );
+    (error as Error & { cause?: unknown }).cause = cause;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error);
   }
 
   private readonly onEnd = (): void => {
@@ -261,7 +322,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   private readonly onError = (error: Error): void => {
     const e = error as NodeJS.ErrnoException;
-    const found = classifyDeath(e, this.context(e.syscall));
+    const found = classifyDeath(e, this.context(typeof e?.syscall === 'string' ? e.syscall : undefined));
     // Not from a system call and not a code we know: the application's own
     // socket.destroy(error). Its code is kept.
     if (found.reason === 'unknown' && e?.syscall === undefined) {
@@ -305,6 +366,23 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 }
 
 /**
+ * Delivers `error` where Node would have: at its next read, once the
+ * application has read what Node buffered. Having read SO_ERROR, that read
+ * now reports a plain end of stream instead of the error, so the end of
+ * stream is turned back into it: `push(null)` (how Node's read path ends a
+ * stream) becomes `destroy(error)`, exactly what Node does when a read fails.
+ */
+function deliverAtEnd(socket: net.Socket, error: Error): void {
+  const push = socket.push;
+  socket.push = function pushUntilError(this: net.Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) return push.call(this, chunk, encoding);
+    socket.push = push;
+    this.destroy(error);
+    return false;
+  };
+}
+
+/**
  * Watches a TCP connection for its death. Optionally applies keep-alive
  * settings in the same call (`options.keepAlive`). The returned watcher emits
  * `'dead'` once with the reason, the error, which mechanism noticed, when, the
@@ -316,24 +394,26 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 export function watch(socket: net.Socket, options?: WatchOptions): Watcher {
   netSocket('socket', socket);
   const o = validateWatchOptions(options);
+  if (socket.destroyed) throw libraryError('ERR_SOCKET_CLOSED', 'Socket is closed');
   // Applied first: an error here leaves nothing behind.
   if (o.keepAlive !== undefined) setKeepAlive(socket, o.keepAlive);
   return new Watcher(socket, o);
 }
 
+/** @internal {@link WatchOptions} checked, with defaults. */
+export interface ResolvedWatchOptions {
+  keepAlive: KeepAliveOptions | undefined;
+  sampleIntervalMs: number;
+  destroyOnDeath: boolean;
+}
+
 /** @internal Checks {@link WatchOptions} (the keep-alive settings too) without applying anything. */
-export function validateWatchOptions(options: unknown): WatchOptions {
+export function validateWatchOptions(options: unknown): ResolvedWatchOptions {
   const o = optionsObject<WatchOptions>('options', options, WATCH_OPTIONS, 'a watch option');
-  const period = o.sampleIntervalMs;
-  if (period !== undefined) {
-    if (typeof period !== 'number') throw invalidArgType('options.sampleIntervalMs', 'of type number', period);
-    if (!(period >= MIN_SAMPLE_MS && period <= 2 ** 31 - 1)) {
-      throw outOfRange('options.sampleIntervalMs', `>= ${MIN_SAMPLE_MS} && <= 2147483647 (milliseconds)`, period);
-    }
-  }
-  if (o.destroyOnDeath !== undefined && typeof o.destroyOnDeath !== 'boolean') {
-    throw invalidArgType('options.destroyOnDeath', 'of type boolean', o.destroyOnDeath);
-  }
-  if (o.keepAlive !== undefined) validateOptions(o.keepAlive);
-  return o;
+  const sampleIntervalMs =
+    o.sampleIntervalMs === undefined ? DEFAULT_SAMPLE_MS : numberArg('options.sampleIntervalMs', o.sampleIntervalMs, MIN_SAMPLE_MS, 2 ** 31 - 1, ' (milliseconds)');
+  const destroyOnDeath = booleanArg('options.destroyOnDeath', o.destroyOnDeath, true);
+  // Read once here; setKeepAlive reads this snapshot, not the caller's object again.
+  const keepAlive = o.keepAlive === undefined ? undefined : readKeepAliveOptions(o.keepAlive, 'options.keepAlive');
+  return { keepAlive, sampleIntervalMs, destroyOnDeath };
 }

@@ -1,109 +1,144 @@
-// The heartbeat engine with a transport of our own (no OS involved): when
-// it pings, when it declares death, and which PONGs count.
-import { describe, expect, it } from 'vitest';
+// The heartbeat engine's timing logic on a clock the test controls: the
+// shared table is swept by hand, so every assertion is exact (no wall-clock
+// slack) and cannot be upset by a loaded machine.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Heartbeat, heartbeatWebSocket, type HeartbeatDeath } from '../src/index';
+import { table, useClock } from '../src/heartbeat/scheduler';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const TIMING = { idle: 100, interval: 50, probes: 2, jitter: 0 }; // bound 200 ms, tick 12.5 ms
+const TIMING = { idle: 100, interval: 50, probes: 2, jitter: 0 }; // bound 200 ms
 
-function deathOf(hb: Heartbeat): Promise<HeartbeatDeath> {
-  return new Promise((resolve) => hb.once('dead', resolve));
+let now = 0;
+let restore: () => void;
+beforeEach(() => {
+  now = 1000;
+  restore = useClock(() => now);
+});
+afterEach(() => restore());
+
+const poll = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Moves the clock forward 1 ms at a time, sweeping and letting deferred verdicts run at each step. */
+async function advance(ms: number, each?: () => void): Promise<void> {
+  for (let i = 0; i < ms; i++) {
+    now += 1;
+    each?.();
+    table.sweep(now);
+    await poll();
+  }
 }
 
-describe('Heartbeat engine', () => {
-  it('pings after idle, then every interval, and declares death at the bound + one tick', async () => {
+function deaths(hb: Heartbeat): HeartbeatDeath[] {
+  const seen: HeartbeatDeath[] = [];
+  hb.on('dead', (d) => seen.push(d));
+  return seen;
+}
+
+describe('Heartbeat engine (controlled clock)', () => {
+  it('pings at idle, then every interval, and is declared dead exactly at the bound', async () => {
     const pings: Array<[number, number]> = [];
-    const started = performance.now();
-    const hb = new Heartbeat({ sendPing: (seq) => pings.push([seq, performance.now() - started]) }, TIMING);
-    const death = await deathOf(hb);
-    const elapsed = performance.now() - started;
+    const start = now;
+    const hb = new Heartbeat({ sendPing: (seq, ts) => pings.push([seq, ts - start]) }, TIMING);
+    const dead = deaths(hb);
     expect(hb.boundMs).toBe(200);
-    expect(elapsed).toBeGreaterThanOrEqual(200);
-    expect(elapsed).toBeLessThanOrEqual(200 + 2 * 12.5 + 30);
-    expect(pings.map(([seq]) => seq)).toEqual([1, 2]);
-    expect(pings[0]![1]).toBeGreaterThanOrEqual(100);
-    expect(pings[1]![1] - pings[0]![1]).toBeGreaterThanOrEqual(45);
-    expect(death).toMatchObject({ boundMs: 200, unansweredPings: 2, lastSeq: 2 });
-    expect(death.silentMs).toBeGreaterThanOrEqual(200);
+    await advance(99);
+    expect(pings).toEqual([]);
+    await advance(1);
+    expect(pings).toEqual([[1, 100]]);
+    await advance(49);
+    expect(pings).toHaveLength(1);
+    await advance(1);
+    expect(pings).toEqual([[1, 100], [2, 150]]);
+    await advance(49);
+    expect(dead).toEqual([]);
+    await advance(1);
+    expect(dead).toEqual([expect.objectContaining({ silentMs: 200, boundMs: 200, unansweredPings: 2, lastSeq: 2 })]);
+    expect(hb.dead).toBe(true);
   });
 
-  it('stays alive while PONGs come back, and measures RTT from the echoed timestamp', async () => {
-    let hb!: Heartbeat;
-    hb = new Heartbeat({ sendPing: (seq, ts) => setTimeout(() => hb.pong(seq, ts), 5) }, TIMING);
-    let dead = false;
-    hb.on('dead', () => (dead = true));
-    await sleep(700);
-    expect(dead).toBe(false);
-    const rtt = hb.rtt;
-    expect(rtt.samples).toBeGreaterThanOrEqual(3);
-    expect(rtt.smoothedMs).toBeGreaterThanOrEqual(4);
-    expect(rtt.smoothedMs).toBeLessThan(50);
-    expect(rtt.varianceMs).toBeGreaterThanOrEqual(0);
+  it('measures RTT from the echoed timestamp with RFC 6298 weights, exactly', async () => {
+    const sent: Array<[number, number]> = [];
+    const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, { idle: 100, interval: 100, probes: 5, jitter: 0 });
+    await advance(100);
+    await advance(10);
+    hb.pong(...(sent[0] as [number, number])); // 10 ms
+    expect(hb.rtt).toEqual({ lastMs: 10, smoothedMs: 10, varianceMs: 5, samples: 1 });
+    await advance(90); // the next PING: idle (100 ms) after the last send, the first PING
+    expect(sent).toHaveLength(2);
+    await advance(20);
+    hb.pong(...(sent[1] as [number, number])); // 20 ms
+    // var = 0.75 × 5 + 0.25 × |10 − 20| = 6.25; srtt = 0.875 × 10 + 0.125 × 20 = 11.25
+    expect(hb.rtt).toEqual({ lastMs: 20, smoothedMs: 11.25, varianceMs: 6.25, samples: 2 });
     hb.stop();
   });
 
   it('any received byte is liveness; outgoing traffic never postpones the verdict', async () => {
     const rx = new Heartbeat({ sendPing: () => {} }, TIMING);
-    const feeding = setInterval(() => rx.received(), 20);
     const tx = new Heartbeat({ sendPing: () => {} }, TIMING);
-    const writing = setInterval(() => tx.sentData(), 10); // a dead connection we keep writing into
-    const started = performance.now();
-    const death = await deathOf(tx);
-    expect(performance.now() - started).toBeLessThanOrEqual(200 + 60);
-    expect(death.unansweredPings).toBeGreaterThanOrEqual(1);
-    expect(rx.dead).toBe(false);
-    clearInterval(feeding);
-    clearInterval(writing);
+    const rxDead = deaths(rx);
+    const txDead = deaths(tx);
+    let t = 0;
+    await advance(600, () => {
+      t++;
+      if (t % 20 === 0) rx.received();
+      tx.sentData(); // a dead connection we keep writing into
+    });
+    expect(rxDead).toEqual([]);
+    expect(txDead).toEqual([expect.objectContaining({ silentMs: 200 })]);
     rx.stop();
   });
 
-  it('a PONG for seq N acknowledges every PING ≤ N; duplicates and stale PONGs give no RTT sample', async () => {
+  it('a PONG for seq N acknowledges every PING <= N; duplicates, stale and unknown PONGs give no RTT sample', async () => {
     const sent: Array<[number, number]> = [];
     const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, { idle: 20, interval: 20, probes: 50, jitter: 0 });
-    while (sent.length < 3) await sleep(10);
+    await advance(60);
+    expect(sent.map(([seq]) => seq)).toEqual([1, 2, 3]);
     const [[s1, t1], [s2, t2], [s3, t3]] = sent as [[number, number], [number, number], [number, number]];
+    hb.pong(9999, t3); // never sent: acknowledges nothing
+    expect(hb.rtt.samples).toBe(0);
     hb.pong(s2, t2); // acknowledges 1 and 2
-    expect(hb.rtt.samples).toBe(1);
+    expect(hb.rtt).toMatchObject({ samples: 1, lastMs: 20 });
     hb.pong(s1, t1); // out of order: already acknowledged
     hb.pong(s2, t2); // duplicate
     expect(hb.rtt.samples).toBe(1);
     hb.pong(s3, t3);
-    expect(hb.rtt.samples).toBe(2);
-    hb.pong(9999, t3); // never sent: ignored for RTT and acknowledgement
-    expect(hb.rtt.samples).toBe(2);
+    expect(hb.rtt).toMatchObject({ samples: 2, lastMs: 0 });
     hb.stop();
   });
 
-  it('a late PONG cannot revive a connection already declared dead', async () => {
+  it('a PONG arriving after the verdict cannot revive the connection or be reported twice', async () => {
     const sent: Array<[number, number]> = [];
     const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, TIMING);
-    await deathOf(hb);
-    const [seq, ts] = sent[0]!;
-    hb.pong(seq, ts);
+    const dead = deaths(hb);
+    await advance(200);
+    expect(dead).toHaveLength(1);
+    hb.pong(...(sent[0] as [number, number]));
     hb.received();
+    await advance(400);
     expect(hb.dead).toBe(true);
     expect(hb.rtt.samples).toBe(0);
+    expect(dead).toHaveLength(1);
   });
 
   it('sendPings: false never pings but still judges (a reaper)', async () => {
     let pinged = false;
     const hb = new Heartbeat({ sendPing: () => (pinged = true) }, { ...TIMING, sendPings: false });
-    await deathOf(hb);
+    const dead = deaths(hb);
+    await advance(200);
+    expect(dead).toHaveLength(1);
     expect(pinged).toBe(false);
   });
 
-  it('a PING draining out of a full local buffer is not unanswered', async () => {
+  it('a PING draining out of a full local buffer is not unanswered; once drained it gets one interval', async () => {
     let draining = true;
     const hb = new Heartbeat({ sendPing: () => {}, isDraining: () => draining }, TIMING);
-    let dead = false;
-    hb.on('dead', () => (dead = true));
-    await sleep(400); // twice the bound, all of it "draining"
-    expect(dead).toBe(false);
+    const dead = deaths(hb);
+    await advance(400); // twice the bound, all of it "draining"
+    expect(dead).toEqual([]);
     draining = false;
-    const started = performance.now();
-    await deathOf(hb);
-    // Once drained, the PING gets one interval to be answered.
-    expect(performance.now() - started).toBeLessThanOrEqual(TIMING.interval + 40);
+    await advance(49);
+    expect(dead).toEqual([]);
+    await advance(1);
+    expect(dead).toHaveLength(1);
   });
 
   it('a ws whose ping() throws (not open) does not break the shared sweep: the others ping on, it dies at its bound', async () => {
@@ -118,11 +153,12 @@ describe('Heartbeat engine', () => {
     };
     const broken = heartbeatWebSocket(ws as never, TIMING);
     const pings: number[] = [];
-    const healthy = new Heartbeat({ sendPing: (seq) => pings.push(seq) }, TIMING);
-    const death = await deathOf(broken);
-    expect(death.unansweredPings).toBe(2);
+    const healthy = new Heartbeat({ sendPing: (seq) => pings.push(seq) }, { ...TIMING, probes: 100 });
+    const dead = deaths(broken);
+    await advance(200);
+    expect(dead).toEqual([expect.objectContaining({ unansweredPings: 2 })]);
     expect(terminated).toBe(1);
-    expect(pings.length).toBeGreaterThanOrEqual(2); // the other row was swept on schedule
+    expect(pings).toEqual([1, 2, 3]); // at 100, 150 and 200: swept on schedule
     healthy.stop();
   });
 

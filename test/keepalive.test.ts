@@ -63,7 +63,7 @@ describe.runIf(linux)('setKeepAlive on Linux: round trips', () => {
     expect(setKeepAlive(pair.client, { idle: 1000, interval: 1000, count: 1, userTimeout: 0 }))
       .toEqual({ enabled: true, idle: 1000, interval: 1000, count: 1, userTimeout: 0 });
     for (const count of [2, 9, 10, 64, 126]) {
-      expect(setKeepAlive(pair.client, { count }).count).toBe(count);
+      expect(setKeepAlive(pair.client, { count })?.count).toBe(count);
     }
     for (const seconds of [2, 59, 75, 7200, 32_766]) {
       expect(setKeepAlive(pair.client, { idle: seconds * 1000, interval: seconds * 1000 })).toMatchObject({
@@ -81,8 +81,8 @@ describe.runIf(linux)('setKeepAlive on Linux: round trips', () => {
       interval: 6000,
     });
     expect(getKeepAlive(pair.client).enabled).toBe(false);
-    expect(setKeepAlive(pair.client, {}).enabled).toBe(true);
-    expect(setKeepAlive(pair.client).enabled).toBe(true);
+    expect(setKeepAlive(pair.client, {})?.enabled).toBe(true);
+    expect(setKeepAlive(pair.client)?.enabled).toBe(true);
   });
 
   it("userTimeout 'auto' is idle + interval × count of the effective settings", () => {

@@ -63,7 +63,7 @@ describe.runIf(process.platform === 'linux')("Node's own setKeepAlive", () => {
         const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 1 });
         const socket = await get(agent, (s) => {
           setKeepAlive(s, { idle: 4000, interval: 2000, count: 3, persist });
-          agent.keepAliveMsecs = 3000;
+          (agent as http.Agent & { keepAliveMsecs: number }).keepAliveMsecs = 3000;
         });
         await whenKeepAliveApplied(socket);
         const reused = await get(agent);

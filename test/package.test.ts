@@ -74,7 +74,7 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
     const app = path.join(work, 'app');
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app","version":"1.0.0","private":true}');
-    const env = { ...process.env, PATH: noCompilerPath() };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: noCompilerPath() };
     delete env.npm_config_nodedir;
     npm(['install', '--no-audit', '--no-fund', tarball], app, env);
 

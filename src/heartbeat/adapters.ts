@@ -5,16 +5,18 @@
  */
 import type * as http2 from 'node:http2';
 import { invalidArgType } from '../errors';
-import { functionArg } from '../validate';
-import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions } from './engine';
+import { functionArg, optionsObject } from '../validate';
+import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions, type HeartbeatTransport } from './engine';
 import { clock } from './scheduler';
 
-/** The part of a `ws` WebSocket the adapter uses. */
+/** The part of a `ws` WebSocket the adapter uses (a `ws` WebSocket is one, for the type checker too). */
 export interface WebSocketLike {
   ping(data?: Buffer, mask?: boolean, cb?: (err?: Error) => void): void;
   terminate(): void;
-  on(event: 'pong' | 'ping' | 'message' | 'close', listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: 'pong', listener: (data: Buffer) => void): unknown;
+  on(event: 'ping' | 'message' | 'close', listener: () => void): unknown;
+  removeListener(event: 'pong', listener: (data: Buffer) => void): unknown;
+  removeListener(event: 'ping' | 'message' | 'close', listener: () => void): unknown;
 }
 
 /** Options of the adapters: timing plus what to do on death. */
@@ -134,25 +136,32 @@ export interface GenericHeartbeatOptions extends AdapterOptions {
  * drop the connection.
  */
 export function createHeartbeat(options: GenericHeartbeatOptions): Heartbeat {
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { sendPing, isDraining, ...rest } = options;
+  if (options === undefined) throw invalidArgType('options', 'of type object', options);
+  const { onDead, timing, sendPing, isDraining } = adapterOptions(options, GENERIC_OPTIONS);
   functionArg('options.sendPing', sendPing);
-  if (isDraining !== undefined) functionArg('options.isDraining', isDraining);
-  const { onDead, timing } = adapterOptions(rest);
-  const heartbeat = new Heartbeat({ sendPing, isDraining }, timing);
+  const transport: HeartbeatTransport = { sendPing: sendPing as HeartbeatTransport['sendPing'] };
+  if (isDraining !== undefined) {
+    functionArg('options.isDraining', isDraining);
+    transport.isDraining = isDraining as () => boolean;
+  }
+  const heartbeat = new Heartbeat(transport, timing);
   if (onDead) heartbeat.on('dead', onDead);
   return heartbeat;
 }
 
-/** Splits adapter options into the callback and the checked timing. */
-function adapterOptions(options: AdapterOptions | undefined): { onDead?: (death: HeartbeatDeath) => void; timing: HeartbeatOptions } {
-  if (options === null || typeof options !== 'object') {
-    if (options === undefined) return { timing: {} };
-    throw invalidArgType('options', 'of type object', options);
-  }
-  const { onDead, ...timing } = options;
+const TIMING_OPTIONS = ['idle', 'interval', 'probes', 'jitter', 'sendPings'];
+const ADAPTER_OPTIONS: ReadonlySet<string> = new Set([...TIMING_OPTIONS, 'onDead']);
+const GENERIC_OPTIONS: ReadonlySet<string> = new Set([...ADAPTER_OPTIONS, 'sendPing', 'isDraining']);
+
+/** Reads adapter options once: the callbacks, and the checked timing. */
+function adapterOptions(
+  options: unknown,
+  known: ReadonlySet<string> = ADAPTER_OPTIONS,
+): { onDead?: (death: HeartbeatDeath) => void; timing: HeartbeatOptions; sendPing?: unknown; isDraining?: unknown } {
+  const o = optionsObject<GenericHeartbeatOptions>('options', options, known, 'a heartbeat option');
+  const { onDead, sendPing, isDraining, ...timing } = o;
   if (onDead !== undefined) functionArg('options.onDead', onDead);
-  return { onDead, timing: validateHeartbeatOptions(timing) };
+  return { onDead, timing: validateHeartbeatOptions(timing), sendPing, isDraining };
 }
 
 /** The object has the methods the adapter calls (so a wrong argument fails now, not at the first PING). */

@@ -4,10 +4,12 @@
  * @packageDocumentation
  */
 import { EventEmitter } from 'node:events';
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { libraryError } from '../errors';
 import { integerArg, netSocket, optionsObject } from '../validate';
 import type { KeepAliveOptions } from '../options';
 import { validateWatchOptions, watch, type DeathReport, type Watcher } from '../watcher';
+import { deadlines, type DeadlineOwner } from './deadlines';
 import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
 import { DEFAULT_MAX_FRAME_BYTES, MAX_FRAME_LIMIT, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, pingPongFrame } from './frame';
 import { PingBucket, validatePingRateLimit, type PingRateLimit } from './ping-limit';
@@ -28,18 +30,50 @@ export interface ChannelOptions {
    * a burst of 20; `false` answers every PING.
    */
   pingRateLimit?: PingRateLimit | false;
+  /**
+   * The peer's HELLO must arrive within this many ms of the connection
+   * (counted from 'connect', or from the channel's creation on a connected
+   * socket), else 'hello-timeout'. Default 10 000.
+   */
+  helloTimeoutMs?: number;
+  /**
+   * A frame the peer started must be complete within this many ms, else
+   * 'frame-timeout': trickling bytes keeps the heartbeat content (any byte is
+   * liveness) but cannot hold a connection forever. Default 30 000 (a full
+   * 1 MiB frame at ~35 KB/s).
+   */
+  frameTimeoutMs?: number;
 }
 
 /** The keys of {@link ChannelOptions}. */
-export const CHANNEL_OPTIONS: ReadonlySet<string> = new Set(['heartbeat', 'maxFrameBytes', 'keepAlive', 'sampleIntervalMs', 'pingRateLimit']);
+export const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
+  'heartbeat',
+  'maxFrameBytes',
+  'keepAlive',
+  'sampleIntervalMs',
+  'pingRateLimit',
+  'helloTimeoutMs',
+  'frameTimeoutMs',
+]);
 
-/** @internal Checks {@link ChannelOptions} completely, without a socket; returns them resolved. */
-export function validateChannelOptions(options: unknown) {
+const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+const MAX_MS = 2 ** 31 - 1;
+
+/**
+ * @internal Checks {@link ChannelOptions} completely, without a socket; returns
+ * them resolved. `sendPingsByDefault` is false for a server's channels (they judge).
+ */
+export function validateChannelOptions(options: unknown, sendPingsByDefault = true) {
   const o = optionsObject<ChannelOptions>('options', options, CHANNEL_OPTIONS, 'a channel option');
   return {
     max: o.maxFrameBytes === undefined ? DEFAULT_MAX_FRAME_BYTES : integerArg('options.maxFrameBytes', o.maxFrameBytes, 1, MAX_FRAME_LIMIT, ' (bytes)'),
-    heartbeatOptions: o.heartbeat === false ? (false as const) : validateHeartbeatOptions(o.heartbeat, 'options.heartbeat'),
+    heartbeatOptions: o.heartbeat === false ? (false as const) : validateHeartbeatOptions(o.heartbeat, 'options.heartbeat', sendPingsByDefault),
     pingLimit: validatePingRateLimit(o.pingRateLimit),
+    helloTimeoutMs:
+      o.helloTimeoutMs === undefined ? DEFAULT_HELLO_TIMEOUT_MS : integerArg('options.helloTimeoutMs', o.helloTimeoutMs, 1, MAX_MS, ' (milliseconds)'),
+    frameTimeoutMs:
+      o.frameTimeoutMs === undefined ? DEFAULT_FRAME_TIMEOUT_MS : integerArg('options.frameTimeoutMs', o.frameTimeoutMs, 1, MAX_MS, ' (milliseconds)'),
     watchOptions: validateWatchOptions({ keepAlive: o.keepAlive, sampleIntervalMs: o.sampleIntervalMs }),
   };
 }
@@ -62,6 +96,8 @@ export interface HeartbeatTimeoutError extends Error {
   heartbeat: HeartbeatDeath;
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * Length-prefixed frames (DATA, PING, PONG; docs/PROTOCOL.md) over one TCP or
  * TLS socket, with a heartbeat. PONGs (and PINGs) go out ahead of data this
@@ -69,8 +105,12 @@ export interface HeartbeatTimeoutError extends Error {
  * not counted as unanswered. Death of any kind is reported once through the
  * socket's {@link Watcher} (`'dead'`), as 'heartbeat-timeout' with
  * detectedBy 'heartbeat' when the heartbeat noticed.
+ *
+ * An exception thrown by a 'message' listener propagates as from any
+ * listener (to 'uncaughtException' when nothing catches it); frames after it
+ * are still decoded and delivered, never blamed on the peer.
  */
-export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
+export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements DeadlineOwner {
   readonly socket: net.Socket;
   readonly watcher: Watcher;
   /** The heartbeat engine, or undefined with `heartbeat: false`. */
@@ -86,12 +126,23 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
   /** Newest PING not answered yet because a PONG was in flight (-1: none). */
   private pendingPongSeq = -1;
   private pendingPongTimestamp = 0;
+  private readonly helloTimeoutMs: number;
+  private readonly frameTimeoutMs: number;
+  /** Frames decoded when the current partial frame's deadline was set (-1: no frame deadline). */
+  private frameDeadlineAt = -1;
+  /** A deadline (HELLO or frame) is set for this channel. */
+  private deadlinePending = false;
+  /** The peer broke the protocol: nothing more is delivered. */
+  private violated = false;
 
   constructor(socket: net.Socket, options?: ChannelOptions) {
     super();
     netSocket('socket', socket);
-    const { max, heartbeatOptions, pingLimit, watchOptions } = validateChannelOptions(options);
+    const { max, heartbeatOptions, pingLimit, watchOptions, helloTimeoutMs, frameTimeoutMs } = validateChannelOptions(options);
+    if (socket.destroyed) throw libraryError('ERR_SOCKET_CLOSED', 'Socket is closed');
     this.pingBucket = pingLimit && new PingBucket(pingLimit);
+    this.helloTimeoutMs = helloTimeoutMs;
+    this.frameTimeoutMs = frameTimeoutMs;
     this.socket = socket;
     this.watcher = watch(socket, watchOptions);
     this.watcher.on('dead', (report) => this.emit('dead', report));
@@ -112,10 +163,12 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
       {
         // Like 'data' after destroy(): frames left in the chunk being decoded are dropped.
         data: (payload) => {
-          if (!this.socket.destroyed) this.emit('message', payload);
+          if (!this.ended) this.emit('message', payload);
         },
         ping: (seq, timestamp) => this.onPing(seq, timestamp),
-        pong: (seq, timestamp) => this.heartbeat?.pong(seq, timestamp),
+        pong: (seq, timestamp) => {
+          if (!this.ended) this.heartbeat?.pong(seq, timestamp);
+        },
       },
       max,
     );
@@ -123,12 +176,16 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
     socket.on('drain', this.flush);
     socket.once('close', () => {
       this.heartbeat?.stop();
+      deadlines.clear(this);
       this.queue.length = 0;
       this.queuedBytes = 0;
       socket.removeListener('data', this.onData);
       socket.removeListener('drain', this.flush);
+      socket.removeListener('connect', this.startHelloDeadline);
       this.emit('close');
     });
+    if (socket.pending || socket.connecting) socket.once('connect', this.startHelloDeadline);
+    else this.startHelloDeadline();
     socket.write(encodeHello());
   }
 
@@ -162,6 +219,52 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
     this.socket.end();
   }
 
+  /** @internal A HELLO or frame deadline passed. */
+  onDeadline(): void {
+    if (this.ended) return;
+    if (!this.decoder.helloReceived) {
+      this.violation(new ProtocolError(`no HELLO within ${this.helloTimeoutMs} ms of connecting`, 'hello-timeout'));
+    } else {
+      this.violation(new ProtocolError(`a frame started more than ${this.frameTimeoutMs} ms ago is still incomplete`, 'frame-timeout'));
+    }
+  }
+
+  private get ended(): boolean {
+    return this.violated || this.socket.destroyed;
+  }
+
+  private readonly startHelloDeadline = (): void => {
+    if (this.decoder.helloReceived || this.ended) return;
+    this.deadlinePending = true;
+    deadlines.set(this, this.helloTimeoutMs);
+  };
+
+  /** Keeps the deadline in step with the decoder: HELLO first, then each partial frame from its start. */
+  private trackDeadline(): void {
+    const d = this.decoder;
+    if (!d.helloReceived) return; // the HELLO deadline stands
+    if (d.partial) {
+      if (this.frameDeadlineAt === d.frames) return;
+      // A new partial frame (the previous one, if any, completed): its own deadline.
+      this.frameDeadlineAt = d.frames;
+      this.deadlinePending = true;
+      deadlines.set(this, this.frameTimeoutMs);
+    } else if (this.deadlinePending) {
+      this.deadlinePending = false;
+      this.frameDeadlineAt = -1;
+      deadlines.clear(this);
+    }
+  }
+
+  /** The peer broke the protocol: report it and end the connection. */
+  private violation(error: ProtocolError): void {
+    if (this.ended) return;
+    this.violated = true;
+    deadlines.clear(this);
+    this.emit('protocolError', error);
+    this.socket.destroy(error);
+  }
+
   /** PINGs bypass this channel's queue: they only wait behind what the socket already holds. */
   private writePing(frame: Buffer): void {
     if (this.socket.destroyed) return;
@@ -179,7 +282,11 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
    * that PINGs without reading cannot grow our write buffer.
    */
   private onPing(seq: number, timestamp: number): void {
-    this.pingBucket?.take();
+    if (this.ended) return;
+    if (this.pingBucket && !this.pingBucket.take()) {
+      this.violation(this.pingBucket.floodError());
+      return;
+    }
     if (this.pongInFlight) {
       this.pendingPongSeq = seq;
       this.pendingPongTimestamp = timestamp;
@@ -221,17 +328,26 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> {
 
   private readonly onData = (chunk: Buffer): void => {
     this.heartbeat?.received();
+    this.decode(chunk);
+  };
+
+  private decode(chunk: Buffer): void {
+    if (this.ended) return;
     try {
       this.decoder.push(chunk);
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.emit('protocolError', error);
-        this.socket.destroy(error);
-      } else {
-        throw error;
+      if (this.decoder.failed) {
+        this.violation(error as ProtocolError);
+        return;
       }
+      // A listener of ours threw: its exception, not the peer's fault. The
+      // frames after it in this chunk are decoded on the next turn.
+      this.trackDeadline();
+      if (this.decoder.interrupted) setImmediate(() => this.decode(NO_BYTES));
+      throw error;
     }
-  };
+    this.trackDeadline();
+  }
 
   private onHeartbeatDeath(death: HeartbeatDeath): void {
     const error = new Error(

@@ -4,8 +4,7 @@
  * @packageDocumentation
  */
 import { EventEmitter } from 'node:events';
-import { invalidArgType, outOfRange } from '../errors';
-import { functionArg, integerArg, optionsObject } from '../validate';
+import { booleanArg, integerArg, methodsOf, numberArg, optionsObject } from '../validate';
 import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner } from './scheduler';
 
 /**
@@ -90,31 +89,21 @@ const HEARTBEAT_OPTIONS = new Set(['idle', 'interval', 'probes', 'jitter', 'send
 const MAX_MS = 2 ** 31 - 1;
 
 function checkTime(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!(value >= min && value <= MAX_MS)) throw outOfRange(name, `>= ${min} && <= ${MAX_MS} (milliseconds)`, value);
-  return value;
+  return value === undefined ? fallback : numberArg(name, value, min, MAX_MS, ' (milliseconds)');
 }
 
 /**
  * Validates heartbeat options; returns them complete. `name` is how the
  * options are named in error messages ('options', 'options.heartbeat').
  */
-export function validateHeartbeatOptions(options?: HeartbeatOptions, name = 'options'): Required<HeartbeatOptions> {
+export function validateHeartbeatOptions(options?: HeartbeatOptions, name = 'options', sendPingsByDefault = true): Required<HeartbeatOptions> {
   const o = optionsObject<HeartbeatOptions>(name, options, HEARTBEAT_OPTIONS, 'a heartbeat option');
-  const probes = o.probes === undefined ? DEFAULTS.probes : integerArg(`${name}.probes`, o.probes, 1, 1000, ' (PINGs)');
-  const jitter = o.jitter ?? DEFAULTS.jitter;
-  if (typeof jitter !== 'number') throw invalidArgType(`${name}.jitter`, 'of type number', jitter);
-  if (!(jitter >= 0 && jitter <= 0.5)) throw outOfRange(`${name}.jitter`, '>= 0 && <= 0.5 (a fraction of each delay)', jitter);
-  if (o.sendPings !== undefined && typeof o.sendPings !== 'boolean') {
-    throw invalidArgType(`${name}.sendPings`, 'of type boolean', o.sendPings);
-  }
   return {
     idle: checkTime(`${name}.idle`, o.idle, DEFAULTS.idle, 1),
     interval: checkTime(`${name}.interval`, o.interval, DEFAULTS.interval, 1),
-    probes,
-    jitter,
-    sendPings: o.sendPings !== false,
+    probes: o.probes === undefined ? DEFAULTS.probes : integerArg(`${name}.probes`, o.probes, 1, 1000, ' (PINGs)'),
+    jitter: o.jitter === undefined ? DEFAULTS.jitter : numberArg(`${name}.jitter`, o.jitter, 0, 0.5, ' (a fraction of each delay)'),
+    sendPings: booleanArg(`${name}.sendPings`, o.sendPings, sendPingsByDefault),
   };
 }
 
@@ -142,10 +131,12 @@ export class Heartbeat implements RowOwner {
   private emitter: EventEmitter<HeartbeatEvents> | null = null;
   private estimate: RttEstimate | null = null;
 
-  constructor(private readonly transport: HeartbeatTransport, options: HeartbeatOptions = {}) {
-    if (transport === null || typeof transport !== 'object') throw invalidArgType('transport', 'of type object', transport);
-    functionArg('transport.sendPing', transport.sendPing);
-    if (transport.isDraining !== undefined) functionArg('transport.isDraining', transport.isDraining);
+  private readonly transport: HeartbeatTransport;
+
+  constructor(transport: HeartbeatTransport, options: HeartbeatOptions = {}) {
+    // Read once: the methods are kept, bound to the object they came from.
+    const methods = methodsOf('transport', transport, ['sendPing'], ['isDraining']);
+    this.transport = methods as unknown as HeartbeatTransport;
     const o = validateHeartbeatOptions(options);
     this.boundMs = o.idle + o.interval * o.probes;
     table.add(this, o.idle, o.interval, o.probes, o.jitter, o.sendPings);

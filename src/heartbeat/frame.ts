@@ -1,7 +1,8 @@
 /**
  * The framed wire protocol of {@link HeartbeatChannel} (docs/PROTOCOL.md):
  * `u32 length (big-endian) | u8 type | payload`, where length counts the type
- * byte and the payload. The decoder never holds more than one frame.
+ * byte and the payload. The decoder holds at most one partial frame, in one
+ * buffer no larger than that frame nor than twice the bytes received of it.
  * @packageDocumentation
  */
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
@@ -30,9 +31,10 @@ const HELLO_PAYLOAD = 5; // u32 magic + u8 version
 
 /**
  * What a peer did wrong: a frame that breaks the format, a frame over the
- * size limit, or PINGs faster than the receiver allows.
+ * size limit, PINGs faster than the receiver allows, no HELLO in time after
+ * connecting, or a frame started and not completed in time.
  */
-export type ProtocolViolation = 'malformed' | 'oversized' | 'ping-flood';
+export type ProtocolViolation = 'malformed' | 'oversized' | 'ping-flood' | 'hello-timeout' | 'frame-timeout';
 
 /** A protocol violation; the channel ends the connection with it. */
 export class ProtocolError extends Error {
@@ -94,17 +96,44 @@ export interface FrameHandler {
 }
 
 /**
- * Streaming decoder. Feed it chunks; it calls the handler per frame and
- * throws {@link ProtocolError} on the first violation (the caller ends the
- * connection). Memory is bounded by one frame of at most `maxFrameBytes`.
+ * A received chunk this large is kept as it is while its frame is collected;
+ * smaller ones are copied into pieces of this size, so a peer sending one
+ * byte per segment costs one byte each, not a Buffer each.
+ */
+const PIECE_BYTES = 16 * 1024;
+
+/**
+ * Streaming decoder. Feed it chunks; it calls the handler per frame.
+ *
+ * - A violation by the peer throws {@link ProtocolError}; the decoder is
+ *   then done (the caller ends the connection). Size, type, HELLO-first and
+ *   PING/PONG length are checked from the 5-byte header, before any payload
+ *   is held.
+ * - A partial frame costs the bytes received of it plus at most one 16 KiB
+ *   piece: chunks of 16 KiB or more are kept as they are, smaller ones are
+ *   copied into 16 KiB pieces, and the frame is joined once when complete.
+ *   Memory follows bytes, not the number of chunks they came in.
+ * - An exception thrown by the handler is the handler's own: it propagates
+ *   unchanged, the decoder stays usable, and the rest of that chunk is kept;
+ *   it is decoded by the next {@link push} (`push(Buffer.alloc(0))` resumes).
  */
 export class FrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Total bytes (header included) of the frame being collected; 0 if unknown yet. */
-  private needed = 0;
+  private readonly head = Buffer.alloc(HEADER);
+  private headFill = 0;
+  /** The frame being collected: its type, payload size, the pieces and bytes so far (collecting: a frame is partial). */
+  private type = 0;
+  private payloadBytes = 0;
+  private collecting = false;
+  private readonly pieces: Buffer[] = [];
+  private collected = 0;
+  /** The piece small chunks are copied into, and how much of it is used. */
+  private piece: Buffer | undefined;
+  private pieceFill = 0;
+  /** The rest of a chunk whose decoding a handler exception interrupted. */
+  private backlog: Buffer | undefined;
   private helloSeen = false;
-  private failed = false;
+  private isFailed = false;
+  private decoded = 0;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -115,81 +144,179 @@ export class FrameDecoder {
     integerArg('maxFrameBytes', maxFrameBytes, 1, MAX_FRAME_LIMIT, ' (bytes)');
   }
 
-  /** Bytes buffered while waiting for the rest of a frame. */
+  /** Bytes held for a frame not complete yet (header and payload so far). */
   get bufferedBytes(): number {
-    return this.pendingBytes;
+    return this.headFill + (this.collecting ? HEADER + this.collected : 0);
   }
 
-  /** Feeds received bytes. @throws {@link ProtocolError} on a violation; TypeError if `chunk` is not a Buffer. */
+  /** Whether part of a frame is held, waiting for the rest. */
+  get partial(): boolean {
+    return this.headFill > 0 || this.collecting;
+  }
+
+  /** Complete frames decoded so far (HELLO included). */
+  get frames(): number {
+    return this.decoded;
+  }
+
+  /** Whether the decoder met a protocol violation (it is done). */
+  get failed(): boolean {
+    return this.isFailed;
+  }
+
+  /** Whether the peer's HELLO has arrived. */
+  get helloReceived(): boolean {
+    return this.helloSeen;
+  }
+
+  /** Whether a handler exception left bytes to decode (resumed by the next push). */
+  get interrupted(): boolean {
+    return this.backlog !== undefined;
+  }
+
+  /**
+   * Feeds received bytes.
+   * @throws {@link ProtocolError} on a violation; whatever the handler throws;
+   *   TypeError if `chunk` is not a Buffer.
+   */
   push(chunk: Buffer): void {
     if (!Buffer.isBuffer(chunk)) throw invalidArgType('chunk', 'an instance of Buffer', chunk);
-    if (this.failed) throw new ProtocolError('decoder used after an error');
-    let buf = chunk;
-    if (this.pendingBytes > 0) {
-      if (this.needed > 0 && this.pendingBytes + chunk.length < this.needed) {
-        // Still short of the frame: collect without copying (no quadratic concat).
-        this.pending.push(chunk);
-        this.pendingBytes += chunk.length;
-        return;
-      }
-      this.pending.push(chunk);
-      buf = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
-      this.pending = [];
-      this.pendingBytes = 0;
+    if (this.isFailed) throw new ProtocolError('decoder used after an error');
+    let bytes = chunk;
+    if (this.backlog !== undefined) {
+      // Rare (only after a handler threw): one copy keeps both in order if it throws again.
+      bytes = Buffer.concat([this.backlog, chunk]);
+      this.backlog = undefined;
     }
+    this.consume(bytes);
+  }
+
+  private consume(chunk: Buffer): void {
     let offset = 0;
-    try {
-      while (buf.length - offset >= HEADER) {
-        const length = buf.readUInt32BE(offset);
-        if (length === 0) throw new ProtocolError('frame of length 0');
-        if (length > this.maxFrameBytes) {
-          throw new ProtocolError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`, 'oversized');
-        }
-        if (buf.length - offset < 4 + length) break;
-        this.frame(buf[offset + 4] as number, buf.subarray(offset + HEADER, offset + 4 + length));
-        offset += 4 + length;
+    while (offset < chunk.length) {
+      if (this.collecting) {
+        offset = this.collect(chunk, offset);
+        continue;
       }
-    } catch (error) {
-      this.failed = true;
-      this.pending = [];
-      this.pendingBytes = 0;
-      throw error;
-    }
-    this.needed = 0;
-    if (offset < buf.length) {
-      // Only a partial header, or a frame whose header passed the size check.
-      const rest = buf.subarray(offset);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
-      if (rest.length >= HEADER) this.needed = 4 + rest.readUInt32BE(0);
+      // The header: straight from the chunk, or assembled across chunks.
+      let header: Buffer;
+      let at: number;
+      if (this.headFill === 0 && chunk.length - offset >= HEADER) {
+        header = chunk;
+        at = offset;
+        offset += HEADER;
+      } else {
+        const n = Math.min(HEADER - this.headFill, chunk.length - offset);
+        chunk.copy(this.head, this.headFill, offset, offset + n);
+        this.headFill += n;
+        offset += n;
+        if (this.headFill < HEADER) return;
+        this.headFill = 0;
+        header = this.head;
+        at = 0;
+      }
+      const type = header[at + 4] as number;
+      const payloadBytes = this.checkHeader(header.readUInt32BE(at), type);
+      if (chunk.length - offset >= payloadBytes) {
+        // The whole frame is here: hand out a view, copy nothing.
+        const payload = chunk.subarray(offset, offset + payloadBytes);
+        offset += payloadBytes;
+        this.deliver(type, payload, chunk, offset);
+      } else {
+        this.type = type;
+        this.payloadBytes = payloadBytes;
+        this.collecting = true;
+        this.collected = 0;
+        offset = this.collect(chunk, offset);
+      }
     }
   }
 
-  private frame(type: number, payload: Buffer): void {
-    if (!this.helloSeen) {
-      if (type !== FrameType.HELLO) throw new ProtocolError(`expected HELLO first, got frame type ${type}`);
-      if (payload.length < HELLO_PAYLOAD || payload.readUInt32BE(0) !== MAGIC) throw new ProtocolError('bad HELLO (not a tcp-keepalive channel)');
-      if (payload[4] !== VERSION) throw new ProtocolError(`unsupported protocol version ${payload[4]} (this side speaks ${VERSION})`);
+  /** Takes what `chunk` holds of the frame being collected; delivers it when complete. Returns the new offset. */
+  private collect(chunk: Buffer, offset: number): number {
+    const n = Math.min(this.payloadBytes - this.collected, chunk.length - offset);
+    if (n >= PIECE_BYTES) {
+      this.closePiece();
+      this.pieces.push(chunk.subarray(offset, offset + n));
+    } else {
+      let copied = 0;
+      while (copied < n) {
+        if (this.piece === undefined) {
+          this.piece = Buffer.allocUnsafe(Math.min(PIECE_BYTES, this.payloadBytes - this.collected - copied));
+          this.pieceFill = 0;
+        }
+        const k = Math.min(n - copied, this.piece.length - this.pieceFill);
+        chunk.copy(this.piece, this.pieceFill, offset + copied, offset + copied + k);
+        this.pieceFill += k;
+        copied += k;
+        if (this.pieceFill === this.piece.length) this.closePiece();
+      }
+    }
+    this.collected += n;
+    offset += n;
+    if (this.collected === this.payloadBytes) {
+      this.closePiece();
+      const payload = this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces, this.payloadBytes);
+      this.pieces.length = 0;
+      this.collecting = false;
+      this.deliver(this.type, payload, chunk, offset);
+    }
+    return offset;
+  }
+
+  /** Moves the piece being filled (its used part) into the list. */
+  private closePiece(): void {
+    if (this.piece === undefined) return;
+    if (this.pieceFill > 0) this.pieces.push(this.piece.subarray(0, this.pieceFill));
+    this.piece = undefined;
+    this.pieceFill = 0;
+  }
+
+  /** Checks a header; returns the payload size. A violation fails the decoder. */
+  private checkHeader(length: number, type: number): number {
+    let problem: ProtocolError | undefined;
+    if (length === 0) problem = new ProtocolError('frame of length 0');
+    else if (length > this.maxFrameBytes) problem = new ProtocolError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`, 'oversized');
+    else if (!this.helloSeen && type !== FrameType.HELLO) problem = new ProtocolError(`expected HELLO first, got frame type ${type}`);
+    else if (this.helloSeen && type === FrameType.HELLO) problem = new ProtocolError('a second HELLO');
+    else if (!TYPES.has(type)) problem = new ProtocolError(`unknown frame type ${type}`);
+    else if ((type === FrameType.PING || type === FrameType.PONG) && length - 1 !== PING_PAYLOAD) {
+      problem = new ProtocolError(`${type === FrameType.PING ? 'PING' : 'PONG'} payload of ${length - 1} bytes (expected ${PING_PAYLOAD})`);
+    }
+    if (problem) this.fail(problem);
+    return length - 1;
+  }
+
+  private fail(problem: ProtocolError): never {
+    this.isFailed = true;
+    this.collecting = false;
+    this.pieces.length = 0;
+    this.piece = undefined;
+    this.headFill = 0;
+    this.backlog = undefined;
+    throw problem;
+  }
+
+  /**
+   * One complete frame. The decoder's state is final before the handler runs,
+   * so an exception from the handler leaves it consistent; the rest of the
+   * chunk is kept for the next push.
+   */
+  private deliver(type: number, payload: Buffer, chunk: Buffer, offset: number): void {
+    this.decoded++;
+    if (type === FrameType.HELLO) {
+      if (payload.length < HELLO_PAYLOAD || payload.readUInt32BE(0) !== MAGIC) this.fail(new ProtocolError('bad HELLO (not a tcp-keepalive channel)'));
+      if (payload[4] !== VERSION) this.fail(new ProtocolError(`unsupported protocol version ${payload[4]} (this side speaks ${VERSION})`));
       this.helloSeen = true;
       return;
     }
-    switch (type) {
-      case FrameType.DATA:
-        this.handler.data(payload);
-        return;
-      case FrameType.PING:
-      case FrameType.PONG: {
-        if (payload.length !== PING_PAYLOAD) throw new ProtocolError(`${type === FrameType.PING ? 'PING' : 'PONG'} payload of ${payload.length} bytes (expected ${PING_PAYLOAD})`);
-        const seq = payload.readUInt32BE(0);
-        const timestamp = payload.readDoubleBE(4);
-        if (type === FrameType.PING) this.handler.ping(seq, timestamp);
-        else this.handler.pong(seq, timestamp);
-        return;
-      }
-      case FrameType.HELLO:
-        throw new ProtocolError('a second HELLO');
-      default:
-        throw new ProtocolError(`unknown frame type ${type}`);
+    try {
+      if (type === FrameType.DATA) this.handler.data(payload);
+      else if (type === FrameType.PING) this.handler.ping(payload.readUInt32BE(0), payload.readDoubleBE(4));
+      else this.handler.pong(payload.readUInt32BE(0), payload.readDoubleBE(4));
+    } catch (error) {
+      if (offset < chunk.length) this.backlog = chunk.subarray(offset);
+      throw error;
     }
   }
 }

@@ -31,13 +31,13 @@ export function validatePingRateLimit(limit: PingRateLimit | false | undefined):
   if (limit === false) return undefined;
   if (limit === undefined) return { ...DEFAULTS };
   if (limit === null || typeof limit !== 'object') throw invalidArgType('options.pingRateLimit', 'of type object or false', limit);
-  optionsObject('options.pingRateLimit', limit, LIMIT_OPTIONS, 'a PING rate limit option');
-  const perSecond = limit.perSecond ?? DEFAULTS.perSecond;
+  const o = optionsObject<PingRateLimit>('options.pingRateLimit', limit, LIMIT_OPTIONS, 'a PING rate limit option');
+  const perSecond = o.perSecond ?? DEFAULTS.perSecond;
   if (typeof perSecond !== 'number') throw invalidArgType('options.pingRateLimit.perSecond', 'of type number', perSecond);
   if (!(perSecond > 0 && perSecond <= MAX_RATE)) {
     throw outOfRange('options.pingRateLimit.perSecond', `> 0 && <= ${MAX_RATE} (PINGs per second)`, perSecond);
   }
-  const burst = limit.burst === undefined ? DEFAULTS.burst : integerArg('options.pingRateLimit.burst', limit.burst, 1, MAX_RATE, ' (PINGs)');
+  const burst = o.burst === undefined ? DEFAULTS.burst : integerArg('options.pingRateLimit.burst', o.burst, 1, MAX_RATE, ' (PINGs)');
   return { perSecond, burst };
 }
 
@@ -50,17 +50,18 @@ export class PingBucket {
     this.tokens = limit.burst;
   }
 
-  /** Takes a token for one received PING; throws a 'ping-flood' ProtocolError when none is left. */
-  take(): void {
+  /** Takes a token for one received PING; false when none is left (the peer floods). */
+  take(): boolean {
     const now = clock();
     this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.refilledAt) * this.limit.perSecond) / 1000);
     this.refilledAt = now;
-    if (this.tokens < 1) {
-      throw new ProtocolError(
-        `PING flood: the peer PINGs faster than the limit of ${this.limit.perSecond}/s (burst ${this.limit.burst})`,
-        'ping-flood',
-      );
-    }
+    if (this.tokens < 1) return false;
     this.tokens -= 1;
+    return true;
+  }
+
+  /** The violation a peer commits by PINGing faster than the limit. */
+  floodError(): ProtocolError {
+    return new ProtocolError(`PING flood: the peer PINGs faster than the limit of ${this.limit.perSecond}/s (burst ${this.limit.burst})`, 'ping-flood');
   }
 }

@@ -27,10 +27,24 @@ export interface RowOwner {
 const MIN_TICK_MS = 5;
 const MAX_TICK_MS = 1000;
 const epoch = performance.now();
+const realClock = (): number => performance.now() - epoch;
+let source = realClock;
 
 /** The scheduler's clock: ms since this module loaded (monotonic). */
 export function clock(): number {
-  return performance.now() - epoch;
+  return source();
+}
+
+/**
+ * @internal Replaces the clock (tests of the pure timing logic drive
+ * {@link HeartbeatTable.sweep} by hand on a clock they control); returns the
+ * function that puts the real clock back.
+ */
+export function useClock(fake: () => number): () => void {
+  source = fake;
+  return () => {
+    source = realClock;
+  };
 }
 
 /** The columns. Times in ms on {@link clock}. */

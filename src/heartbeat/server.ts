@@ -22,6 +22,12 @@ export interface HeartbeatServerOptions extends ChannelOptions {
 export type HeartbeatServer = (net.Server | tls.Server) & {
   /** Emitted with the channel and the report when a client was reaped or otherwise died. */
   on(event: 'reaped', listener: (channel: HeartbeatChannel, report: DeathReport) => void): HeartbeatServer;
+  /**
+   * A connection could not be set up as a channel (its keep-alive could not
+   * be applied, it closed at once, ...): the socket has been destroyed.
+   * Without a listener the error becomes a process warning.
+   */
+  on(event: 'clientError', listener: (error: Error, socket: net.Socket) => void): HeartbeatServer;
 };
 
 /**
@@ -31,17 +37,38 @@ export type HeartbeatServer = (net.Server | tls.Server) & {
  * ERR_HEARTBEAT_TIMEOUT) and `'reaped'` is emitted.
  */
 export function createHeartbeatServer(options: HeartbeatServerOptions, onChannel: (channel: HeartbeatChannel) => void): HeartbeatServer {
-  optionsObject('options', options, SERVER_OPTIONS, 'a heartbeat server option');
+  const { tls: tlsOptions, ...channelOptions } = optionsObject<HeartbeatServerOptions>('options', options, SERVER_OPTIONS, 'a heartbeat server option');
   functionArg('onChannel', onChannel);
-  const { tls: tlsOptions, ...channelOptions } = options ?? {};
   if (tlsOptions !== undefined && (tlsOptions === null || typeof tlsOptions !== 'object')) throw invalidArgType('options.tls', 'of type object', tlsOptions);
-  // Checked now, not at the first connection.
-  validateChannelOptions(channelOptions);
-  const heartbeat = channelOptions.heartbeat === false ? false : { sendPings: false, ...channelOptions.heartbeat };
+  // Everything that can be known before a connection exists is checked now;
+  // each connection gets the values read here, not the caller's objects again.
+  const r = validateChannelOptions(channelOptions, false);
+  const perConnection: ChannelOptions = {
+    heartbeat: r.heartbeatOptions,
+    maxFrameBytes: r.max,
+    pingRateLimit: r.pingLimit ?? false,
+    helloTimeoutMs: r.helloTimeoutMs,
+    frameTimeoutMs: r.frameTimeoutMs,
+    sampleIntervalMs: r.watchOptions.sampleIntervalMs,
+  };
+  if (r.watchOptions.keepAlive !== undefined) perConnection.keepAlive = r.watchOptions.keepAlive;
   const server: net.Server | tls.Server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
   server.on(tlsOptions ? 'secureConnection' : 'connection', (socket: net.Socket) => {
-    const channel = new HeartbeatChannel(socket, { ...channelOptions, heartbeat });
-    socket.on('error', () => {}); // reported through the channel's 'dead'
+    // The server owns these sockets: their errors are reported through 'reaped'.
+    socket.on('error', () => {});
+    let channel: HeartbeatChannel;
+    try {
+      channel = new HeartbeatChannel(socket, perConnection);
+    } catch (error) {
+      // What only a connection can reveal (the kernel's own values for an
+      // 'auto' user timeout, a socket already closed): that one connection
+      // goes, the server goes on, and the failure is reported, never thrown
+      // out of Node's 'connection' listener.
+      socket.destroy();
+      if (server.listenerCount('clientError') > 0) server.emit('clientError', error, socket);
+      else process.emitWarning(error as Error);
+      return;
+    }
     channel.on('dead', (report) => server.emit('reaped', channel, report));
     onChannel(channel);
   });

@@ -29,6 +29,7 @@ export interface ChannelPeerConfig {
 const config = JSON.parse(process.argv[2] ?? '{}') as ChannelPeerConfig;
 
 const sockets = new Set<net.Socket>();
+let pingsReceived = 0;
 
 const server = net.createServer((socket) => {
   report('connection');
@@ -49,6 +50,7 @@ const server = net.createServer((socket) => {
     },
     ping: (seq, timestamp) => {
       pings++;
+      pingsReceived++;
       if (config.mute) return;
       if (config.pongDelayMs) setTimeout(() => pong(seq, timestamp), config.pongDelayMs);
       else pong(seq, timestamp);
@@ -86,7 +88,8 @@ const server = net.createServer((socket) => {
   });
 });
 server.listen(config.port, config.host, () => report('listening', { port: (server.address() as net.AddressInfo).port }));
-// Commands on stdin: { cmd: 'reset' } aborts every connection with RST.
+// Commands on stdin: { cmd: 'reset' } aborts every connection with RST;
+// { cmd: 'pings' } reports how many PINGs arrived, over all connections.
 let input = '';
 process.stdin.on('data', (chunk) => {
   input += chunk.toString();
@@ -96,6 +99,7 @@ process.stdin.on('data', (chunk) => {
     input = input.slice(newline + 1);
     const command = JSON.parse(line) as { cmd: string };
     if (command.cmd === 'reset') for (const s of sockets) s.resetAndDestroy();
+    if (command.cmd === 'pings') report('pings', { pings: pingsReceived });
   }
 });
 process.stdin.on('end', () => process.exit(0));

@@ -74,11 +74,15 @@ describe.runIf(process.platform === 'linux')('tcp-keepalive compare --scale fast
     }
   });
 
-  it('the transient outage kills nothing', () => {
-    const transient = result.rows.filter((r) => r.scenario === 'transient');
-    if (support.ok) expect(transient).toHaveLength(6);
-    expect(transient.filter((r) => r.falseDeath || r.detected)).toEqual([]);
+  it('no method ever reports a death where there was none', () => {
     expect(result.rows.filter((r) => r.falseDeath)).toEqual([]);
+  });
+
+  // The transient outage needs namespaces: in loopback mode it is skipped (and listed as skipped), never passed vacuously.
+  it.runIf(support.ok)('the transient outage kills nothing, for every method', () => {
+    const transient = result.rows.filter((r) => r.scenario === 'transient');
+    expect(transient).toHaveLength(6);
+    expect(transient.filter((r) => r.falseDeath || r.detected)).toEqual([]);
   });
 
   it('prints a table of methods across and scenarios down', () => {

@@ -2,14 +2,15 @@
 // mechanism notices, how fast, with which error. Keep-alive settings are
 // small so the suite stays fast: idle 1 s, interval 1 s, count 2 → bound 3 s.
 import { describe, expect, it } from 'vitest';
-import { startClient } from '../src/lab/actors';
-import type { DeathReport } from '../src/index';
-import { canUseNetns } from './helpers/netns';
-import { sleep, withLab } from './helpers/lab';
+import { startClient } from '../../src/lab/actors';
+import type { ActorEvent } from '../../src/lab/actor';
+import type { DeathReport } from '../../src/index';
+import { canUseNetns } from '../helpers/netns';
+import { sleep, withLab } from '../helpers/lab';
 
 const KA = { idle: 1000, interval: 1000, count: 2 };
 const BOUND = KA.idle + KA.interval * KA.count;
-const report = (e: { report?: unknown }): DeathReport => e.report as DeathReport;
+const report = (e: ActorEvent): DeathReport => e.report as DeathReport;
 const log = (what: string): void => console.info(`[scenario] ${what}`);
 
 // Sequential on purpose: concurrent scenarios on 2 cores delayed the
@@ -46,7 +47,12 @@ describe.runIf(canUseNetns)('dead peers: path and host faults, detected by the w
       // (EHOSTUNREACH) usually wins over ETIMEDOUT when the user timeout fires.
       expect(['retransmit-timeout', 'host-unreachable']).toContain(r.reason);
       log(`2: userTimeout 3000 → ${r.reason} (${r.code}) ${r.at - cutAt} ms after the cut, ${r.at - (dead.lastAckAt as number)} ms after the last ACK`);
-      expect(r.at - cutAt).toBeLessThanOrEqual(3000 + 1000);
+      // The link is down at *our* end, so each retransmission fails locally;
+      // the kernel then re-arms its timer at a fixed 500 ms resource-probe
+      // interval instead of the user timeout's remaining time. Measured on
+      // Linux 6.18.44: 3.1–3.3 s or 4.0–4.1 s after the cut (bimodal), so
+      // the slack here is 1.5 s, not the 1 s a remote fault needs.
+      expect(r.at - cutAt).toBeLessThanOrEqual(3000 + 1500);
       // The kernel sends no keep-alive probe while data is unacknowledged.
       await sleep(3 * BOUND - (Date.now() - cutAt));
       expect(plain.has('dead')).toBe(false);

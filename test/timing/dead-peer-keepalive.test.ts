@@ -1,10 +1,10 @@
 // One real dead peer: the path to it is cut while the connection is idle,
 // and kernel keep-alive with our settings kills the connection in time.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestNetwork } from '../src/lab/netns';
-import { startClient, startPeer } from '../src/lab/actors';
-import type { Actor } from '../src/lab/actor';
-import { canUseNetns } from './helpers/netns';
+import { TestNetwork } from '../../src/lab/netns';
+import { startClient, startPeer } from '../../src/lab/actors';
+import type { Actor } from '../../src/lab/actor';
+import { canUseNetns } from '../helpers/netns';
 
 describe.runIf(canUseNetns)('dead peer, idle connection (network namespaces)', () => {
   let network: TestNetwork | undefined;

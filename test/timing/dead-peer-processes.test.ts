@@ -2,14 +2,15 @@
 // hangs, the client is paused, the path comes back. Keep-alive settings are
 // small so the suite stays fast: idle 1 s, interval 1 s, count 2 → bound 3 s.
 import { describe, expect, it } from 'vitest';
-import { startClient } from '../src/lab/actors';
-import type { DeathReport } from '../src/index';
-import { canUseNetns } from './helpers/netns';
-import { sleep, withLab } from './helpers/lab';
+import { startClient } from '../../src/lab/actors';
+import type { ActorEvent } from '../../src/lab/actor';
+import type { DeathReport } from '../../src/index';
+import { canUseNetns } from '../helpers/netns';
+import { sleep, withLab } from '../helpers/lab';
 
 const KA = { idle: 1000, interval: 1000, count: 2 };
 const BOUND = KA.idle + KA.interval * KA.count;
-const report = (e: { report?: unknown }): DeathReport => e.report as DeathReport;
+const report = (e: ActorEvent): DeathReport => e.report as DeathReport;
 const log = (what: string): void => console.info(`[scenario] ${what}`);
 
 describe.runIf(canUseNetns)('dead peers: process faults, paused sockets, transient cuts', () => {
@@ -77,12 +78,9 @@ describe.runIf(canUseNetns)('dead peers: process faults, paused sockets, transie
       client.send({ cmd: 'stop-writing' });
       const written = await client.next('written', 2000);
       const deadline = Date.now() + 10_000;
-      let received: { bytes?: unknown; sha256?: unknown } = {};
+      let received: ActorEvent | undefined;
       while (Date.now() < deadline) {
-        peer.send({ cmd: 'received' });
-        const count = peer.events.filter((e) => e.type === 'received').length;
-        received = await peer.next('received', 2000, () => peer.events.filter((e) => e.type === 'received').length > count);
-        received = peer.events.filter((e) => e.type === 'received').at(-1) ?? {};
+        received = await peer.ask('received', {}, 2000);
         if (received.bytes === written.bytes) break;
         await sleep(250);
       }

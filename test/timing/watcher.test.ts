@@ -5,8 +5,8 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { setKeepAlive, watch, type DeathReport } from '../src/index';
-import { tcpPair } from './helpers/sockets';
+import { setKeepAlive, watch, type DeathReport } from '../../src/index';
+import { tcpPair } from '../helpers/sockets';
 
 const linux = process.platform === 'linux';
 
@@ -120,7 +120,7 @@ describe.runIf(linux)('watch() on loopback', () => {
   });
 
   it('never keeps the process alive', () => {
-    const lib = path.resolve(__dirname, '..', 'lib', 'index.js');
+    const lib = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
     const script = `
       const net = require('node:net');
       const { watch } = require(${JSON.stringify(lib)});

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { WebSocket, WebSocketServer } from 'ws';
-import { heartbeatHttp2, heartbeatWebSocket, createHeartbeat, type HeartbeatDeath } from '../src/index';
+import { heartbeatHttp2, heartbeatWebSocket, createHeartbeat, type HeartbeatDeath } from '../../src/index';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms

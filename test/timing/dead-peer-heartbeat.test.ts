@@ -1,11 +1,11 @@
 // A hung peer (SIGSTOP) in the network namespaces: its kernel keeps
 // answering keep-alive probes, so only the application heartbeat notices.
 import { describe, expect, it } from 'vitest';
-import { TestNetwork } from '../src/lab/netns';
-import { startChannelPeer, startClient } from '../src/lab/actors';
-import type { Actor } from '../src/lab/actor';
-import type { DeathReport } from '../src/index';
-import { canUseNetns } from './helpers/netns';
+import { TestNetwork } from '../../src/lab/netns';
+import { startChannelPeer, startClient } from '../../src/lab/actors';
+import type { Actor } from '../../src/lab/actor';
+import type { DeathReport } from '../../src/index';
+import { canUseNetns } from '../helpers/netns';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const KA = { idle: 1000, interval: 1000, count: 2 }; // kernel bound 3 s

@@ -6,17 +6,16 @@ import { once } from 'node:events';
 import {
   HeartbeatChannel,
   createHeartbeatServer,
-  encodeFrame,
   encodeHello,
   encodePingPong,
   FrameDecoder,
   FrameType,
   type DeathReport,
-} from '../src/index';
-import { startChannelPeer } from '../src/lab/actors';
-import type { Actor } from '../src/lab/actor';
-import { listen } from './helpers/sockets';
-import { rawFrame } from './helpers/frames';
+} from '../../src/index';
+import { startChannelPeer } from '../../src/lab/actors';
+import type { Actor } from '../../src/lab/actor';
+import { listen } from '../helpers/sockets';
+import { rawFrame } from '../helpers/frames';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms, tick 25 ms
@@ -87,15 +86,38 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     expect(report.reason).toBe('heartbeat-timeout');
   });
 
-  it('duplicated and unsolicited PONGs keep nothing alive that is dead, and skew no RTT', async () => {
-    const { channel } = await connect({ duplicatePongs: true, unsolicitedPongEveryMs: 30 });
+  it('duplicated PONGs give one RTT sample per PING, no more', async () => {
+    const { channel, peer } = await connect({ duplicatePongs: true });
+    await sleep(3 * BOUND);
+    peer.actor.send({ cmd: 'pings' });
+    const { pings } = (await peer.actor.next('pings', 2000)) as unknown as { pings: number };
+    const rtt = channel.rtt!;
+    expect(pings).toBeGreaterThan(2);
+    // Every PING was answered twice: a sample per answer would double the count.
+    expect(rtt.samples).toBeLessThanOrEqual(pings);
+    expect(rtt.samples).toBeGreaterThanOrEqual(pings - 1);
+    expect(rtt.smoothedMs).toBeLessThan(50);
+  });
+
+  it('unsolicited PONGs acknowledge no PING: they are bytes (liveness), never RTT samples', async () => {
+    // A peer that answers no PING but sends a PONG for a seq never sent every 30 ms.
+    const { channel } = await connect({ mute: true, unsolicitedPongEveryMs: 30 });
     let dead = false;
     channel.on('dead', () => (dead = true));
     await sleep(3 * BOUND);
-    expect(dead).toBe(false);
-    const rtt = channel.rtt!;
-    expect(rtt.samples).toBeGreaterThan(0);
-    expect(rtt.smoothedMs).toBeLessThan(50);
+    expect(dead).toBe(false); // any received byte is liveness
+    expect(channel.rtt).toMatchObject({ samples: 0 });
+    expect(channel.heartbeat?.unansweredPings).toBeLessThanOrEqual(1);
+  });
+
+  it('PONGs that arrive after the connection was declared dead change nothing: one report', async () => {
+    const { channel, peer } = await connect({ pongDelayMs: BOUND + 100 });
+    const reports: DeathReport[] = [];
+    channel.on('dead', (r) => reports.push(r));
+    await sleep(BOUND + 400);
+    expect(reports).toEqual([expect.objectContaining({ reason: 'heartbeat-timeout' })]);
+    expect(channel.rtt).toMatchObject({ samples: 0 });
+    peer.actor.send({ cmd: 'pings' });
   });
 
   it('an event-loop stall of twice the bound while PONGs arrive is no death', async () => {
