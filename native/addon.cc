@@ -1,18 +1,14 @@
 // The N-API entry: argument checks, the scratch-buffer protocol and exports.
-// The socket work itself lives in platform_*.cc behind tcp_keepalive.h.
+// The socket work itself lives in platform_*.cc behind tcp_keepalive.h, which
+// also defines the scratch's layout (enum tk_slot) and its status codes.
 //
 // Requests and results travel through a Float64Array the caller passes with
-// every call (the scratch), so a call allocates no JavaScript objects. The
-// addon keeps no pointer to it between calls and exports no memory: code
-// that reaches the addon cannot transfer or detach anything the addon will
-// write to later, and a detached or short buffer is refused.
-// Layout (indexes into the scratch):
-//   [0] status: 0 ok, 1 OS error, 2 not a TCP socket, 3 unsupported option,
-//       4 the times must be set together (TK_ERR_TIMES_TOGETHER)
-//   [1] libuv errno (negative) when status is 1
-//   [2] enum tk_op: the step that failed
-//   [3..] the payload of the call (see each function); on an OS error,
-//         [3] holds the OS's own error number
+// every call (the scratch), so a successful call allocates no JavaScript
+// objects. The addon keeps no pointer to it between calls and exports no
+// memory: code that reaches the addon cannot transfer or detach anything the
+// addon will write to later, and a detached or short buffer is refused. A
+// failed call returns what names it: the socket's kind when it is not TCP,
+// else [syscall, option] as the OS file names them.
 #include <napi.h>
 
 #include <climits>
@@ -23,8 +19,7 @@
 
 namespace {
 
-enum Status { kOk = 0, kOsError = 1, kNotTcp = 2, kUnsupported = 3, kTimesTogether = 4 };
-constexpr size_t kScratchLength = 4 + TK_I_COUNT;
+constexpr size_t kScratchLength = TK_SCRATCH_LENGTH;
 
 // The largest socket number this OS's socket type holds: a POSIX descriptor
 // is an int; a Winsock SOCKET is pointer-sized, and a double is exact to 2^53.
@@ -69,29 +64,33 @@ bool Prepare(const Napi::CallbackInfo& info, Call* call) {
   }
   call->socket = static_cast<tk_socket>(fd);
   call->out = static_cast<double*>(data);
-  call->out[0] = kOk;
-  call->out[1] = 0;
-  call->out[2] = TK_OP_NONE;
+  call->out[TK_SLOT_STATUS] = TK_STATUS_OK;
+  call->out[TK_SLOT_ERRNO] = 0;
+  call->out[TK_SLOT_OP] = TK_OP_NONE;
   return true;
 }
 
-// Records a failure in the scratch; returns the JS value the caller returns.
+// Records a failure in the scratch; returns what names it (see the top).
 Napi::Value Fail(const Napi::CallbackInfo& info, double* out, int err, int op, const char* kind) {
-  out[2] = op;
+  Napi::Env env = info.Env();
+  out[TK_SLOT_OP] = op;
   if (err == TK_ERR_NOT_TCP) {
-    out[0] = kNotTcp;
-    return Napi::String::New(info.Env(), kind ? kind : "unknown");
+    out[TK_SLOT_STATUS] = TK_STATUS_NOT_TCP;
+    return Napi::String::New(env, kind ? kind : "unknown");
   }
   if (err == TK_ERR_UNSUPPORTED) {
-    out[0] = kUnsupported;
+    out[TK_SLOT_STATUS] = TK_STATUS_UNSUPPORTED;
   } else if (err == TK_ERR_TIMES_TOGETHER) {
-    out[0] = kTimesTogether;
+    out[TK_SLOT_STATUS] = TK_STATUS_TIMES_TOGETHER;
   } else {
-    out[0] = kOsError;
-    out[1] = tk_uv_error(err);
-    out[3] = err;  // the OS's own number (a WSA code on Windows), for the error's `osError`
+    out[TK_SLOT_STATUS] = TK_STATUS_OS_ERROR;
+    out[TK_SLOT_ERRNO] = tk_uv_error(err);
+    out[TK_SLOT_OS_ERROR] = err;  // the OS's own number (a WSA code on Windows), for the error's `osError`
   }
-  return info.Env().Undefined();
+  Napi::Array names = Napi::Array::New(env, 2);
+  names.Set(0u, Napi::String::New(env, tk_op_syscall(op)));
+  names.Set(1u, Napi::String::New(env, tk_op_option(op)));
+  return names;
 }
 
 // Checks that the socket is TCP; on failure fills the scratch.
@@ -104,12 +103,12 @@ bool CheckTcp(const Napi::CallbackInfo& info, const Call& call, Napi::Value* res
 }
 
 void WriteSettings(const tk_settings& s, double* out) {
-  out[3] = s.mask;
-  out[4] = s.enabled;
-  out[5] = static_cast<double>(s.idle_ms);
-  out[6] = static_cast<double>(s.interval_ms);
-  out[7] = s.count;
-  out[8] = static_cast<double>(s.user_timeout_ms);
+  out[TK_SLOT_MASK] = s.mask;
+  out[TK_SLOT_ENABLED] = s.enabled;
+  out[TK_SLOT_IDLE] = static_cast<double>(s.idle_ms);
+  out[TK_SLOT_INTERVAL] = static_cast<double>(s.interval_ms);
+  out[TK_SLOT_COUNT] = s.count;
+  out[TK_SLOT_USER_TIMEOUT] = static_cast<double>(s.user_timeout_ms);
 }
 
 // A request value from the scratch: an integer in [lo, hi], else false.
@@ -121,18 +120,19 @@ bool ReadInt(const double* slot, double lo, double hi, int64_t* value) {
   return true;
 }
 
-// apply(socket, scratch): the request comes in scratch[3..8] (mask, enabled,
-// idleMs, intervalMs, count, userTimeoutMs). Checks the socket, applies the
-// masked fields, then reads everything back into scratch[3..8].
+// apply(socket, scratch): the request comes in the settings slots (mask,
+// enabled, idle, interval, count, user timeout). Checks the socket, applies
+// the masked fields, then reads everything back into the same slots.
 Napi::Value Apply(const Napi::CallbackInfo& info) {
   Call call;
   if (!Prepare(info, &call)) return info.Env().Undefined();
   const double kMaxMs = 9007199254740991.0;
   int64_t mask, enabled, idle, interval, count, user_timeout;
-  const double* in = call.out + 3;
-  if (!ReadInt(in, 0, 0xffff, &mask) || !ReadInt(in + 1, 0, 1, &enabled) || !ReadInt(in + 2, 0, kMaxMs, &idle) ||
-      !ReadInt(in + 3, 0, kMaxMs, &interval) || !ReadInt(in + 4, 0, static_cast<double>(INT32_MAX), &count) ||
-      !ReadInt(in + 5, 0, kMaxMs, &user_timeout)) {
+  const double* in = call.out;
+  if (!ReadInt(in + TK_SLOT_MASK, 0, 0xffff, &mask) || !ReadInt(in + TK_SLOT_ENABLED, 0, 1, &enabled) ||
+      !ReadInt(in + TK_SLOT_IDLE, 0, kMaxMs, &idle) || !ReadInt(in + TK_SLOT_INTERVAL, 0, kMaxMs, &interval) ||
+      !ReadInt(in + TK_SLOT_COUNT, 0, static_cast<double>(INT32_MAX), &count) ||
+      !ReadInt(in + TK_SLOT_USER_TIMEOUT, 0, kMaxMs, &user_timeout)) {
     Napi::TypeError::New(info.Env(), "tcp-keepalive native: bad settings").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
@@ -157,7 +157,7 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// read(socket, scratch): scratch[3..8] as for apply.
+// read(socket, scratch): the settings slots, as for apply.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   Call call;
   if (!Prepare(info, &call)) return info.Env().Undefined();
@@ -171,7 +171,7 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// socketError(socket, scratch): scratch[3] = pending libuv errno, 0 if none.
+// socketError(socket, scratch): TK_SLOT_PENDING_ERRNO = libuv's errno, 0 if none.
 Napi::Value SocketError(const Napi::CallbackInfo& info) {
   Call call;
   if (!Prepare(info, &call)) return info.Env().Undefined();
@@ -180,11 +180,11 @@ Napi::Value SocketError(const Napi::CallbackInfo& info) {
   int pending = 0;
   int err = tk_socket_error(call.socket, &pending);
   if (err != 0) return Fail(info, call.out, err, TK_OP_GET_ERROR, nullptr);
-  call.out[3] = pending == 0 ? 0 : tk_uv_error(pending);
+  call.out[TK_SLOT_PENDING_ERRNO] = pending == 0 ? 0 : tk_uv_error(pending);
   return result;
 }
 
-// tcpInfo(socket, scratch): scratch[3] = presence bits, scratch[4+i] = field i.
+// tcpInfo(socket, scratch): TK_SLOT_PRESENT = presence bits, TK_SLOT_INFO + i = field i.
 Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   Call call;
   if (!Prepare(info, &call)) return info.Env().Undefined();
@@ -193,12 +193,12 @@ Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   tk_tcp_info ti = {};
   int err = tk_get_tcp_info(call.socket, &ti);
   if (err != 0) return Fail(info, call.out, err, TK_OP_GET_INFO, nullptr);
-  call.out[3] = ti.present;
-  for (int i = 0; i < TK_I_COUNT; i++) call.out[4 + i] = (ti.present & (1u << i)) ? ti.values[i] : 0;
+  call.out[TK_SLOT_PRESENT] = ti.present;
+  for (int i = 0; i < TK_I_COUNT; i++) call.out[TK_SLOT_INFO + i] = (ti.present & (1u << i)) ? ti.values[i] : 0;
   return result;
 }
 
-// pending(socket, scratch): scratch[3] = 1 when an error is pending, scratch[4] = readable bytes.
+// pending(socket, scratch): TK_SLOT_HAS_ERROR = 1 when an error is pending, TK_SLOT_READABLE = bytes.
 Napi::Value Pending(const Napi::CallbackInfo& info) {
   Call call;
   if (!Prepare(info, &call)) return info.Env().Undefined();
@@ -208,8 +208,8 @@ Napi::Value Pending(const Napi::CallbackInfo& info) {
   int64_t readable = 0;
   int err = tk_pending(call.socket, &has_error, &readable);
   if (err != 0) return Fail(info, call.out, err, TK_OP_PENDING, nullptr);
-  call.out[3] = has_error;
-  call.out[4] = static_cast<double>(readable);
+  call.out[TK_SLOT_HAS_ERROR] = has_error;
+  call.out[TK_SLOT_READABLE] = static_cast<double>(readable);
   return result;
 }
 
@@ -243,6 +243,28 @@ Napi::Value FindSocket(const Napi::CallbackInfo& info) {
 }
 #endif
 
+Napi::Object Range(Napi::Env env, const tk_range& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("min", static_cast<double>(r.min));
+  o.Set("max", static_cast<double>(r.max));
+  return o;
+}
+
+// This OS's ranges, in the public API's units; a setting the OS lacks is absent.
+Napi::Object Limits(Napi::Env env) {
+  tk_limits l = {};
+  tk_get_limits(&l);
+  uint32_t supported = tk_supported();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", l.os_name);
+  if (supported & TK_F_IDLE) o.Set("idle", Range(env, l.idle_ms));
+  if (supported & TK_F_INTERVAL) o.Set("interval", Range(env, l.interval_ms));
+  if (supported & TK_F_COUNT) o.Set("count", Range(env, l.count));
+  if (supported & TK_F_USER_TIMEOUT) o.Set("userTimeout", Range(env, l.user_timeout_ms));
+  o.Set("userTimeoutInSeconds", Napi::Boolean::New(env, l.user_timeout_in_seconds != 0));
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("apply", Napi::Function::New(env, Apply, "apply"));
   exports.Set("read", Napi::Function::New(env, Read, "read"));
@@ -253,7 +275,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findSocket", Napi::Function::New(env, FindSocket, "findSocket"));
 #endif
   exports.Set("supported", Napi::Number::New(env, tk_supported()));
-  exports.Set("scratchLength", Napi::Number::New(env, static_cast<double>(kScratchLength)));
+  exports.Set("limits", Limits(env));
+  // The sizes TypeScript checks against its generated copy of the contract.
+  Napi::Object contract = Napi::Object::New(env);
+  contract.Set("scratchLength", static_cast<double>(TK_SCRATCH_LENGTH));
+  contract.Set("infoFields", static_cast<double>(TK_I_COUNT));
+  contract.Set("states", static_cast<double>(TK_STATE_COUNT));
+  contract.Set("ops", static_cast<double>(TK_OP_COUNT));
+  exports.Set("contract", contract);
   return exports;
 }
 

@@ -80,4 +80,21 @@ uint32_t tk_supported(void) {
   return TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT | TK_F_USER_TIMEOUT;
 }
 
+void tk_get_limits(tk_limits* out) {
+  // xnu bsd/netinet/tcp_usrreq.c: times in seconds, at most
+  // UINT32_MAX / TCP_RETRANSHZ; TCP_RXT_CONNDROPTIME in seconds too (0 = default).
+  out->os_name = "macOS";
+  out->idle_ms = tk_range{1, 4294967 * 1000LL};
+  out->interval_ms = tk_range{1, 4294967 * 1000LL};
+  out->count = tk_range{1, INT_MAX};
+  out->user_timeout_ms = tk_range{0, 4294967 * 1000LL};
+  out->user_timeout_in_seconds = 1;
+}
+
+const char* tk_op_syscall(int op) { return tk_posix_op_syscall(op); }
+
+const char* tk_op_option(int op) {
+  return tk_posix_op_option(op, "SO_TYPE", "TCP_KEEPALIVE", "TCP_RXT_CONNDROPTIME", "TCP_CONNECTION_INFO");
+}
+
 }  // extern "C"

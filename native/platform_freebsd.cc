@@ -49,4 +49,18 @@ int tk_uv_error(int os_error) { return -os_error; }
 
 uint32_t tk_supported(void) { return TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT; }
 
+void tk_get_limits(tk_limits* out) {
+  // sys/netinet/tcp_usrreq.c: seconds, at most INT_MAX / hz (hz = 1000); no user timeout.
+  out->os_name = "FreeBSD";
+  out->idle_ms = tk_range{1, 2147483 * 1000LL};
+  out->interval_ms = tk_range{1, 2147483 * 1000LL};
+  out->count = tk_range{1, INT_MAX};
+  out->user_timeout_ms = tk_range{0, 0};
+  out->user_timeout_in_seconds = 1;
+}
+
+const char* tk_op_syscall(int op) { return tk_posix_op_syscall(op); }
+
+const char* tk_op_option(int op) { return tk_posix_op_option(op, "SO_TYPE", "TCP_KEEPIDLE", "(no user timeout)", "TCP_INFO"); }
+
 }  // extern "C"

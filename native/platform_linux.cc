@@ -128,4 +128,19 @@ uint32_t tk_supported(void) {
   return TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT | TK_F_USER_TIMEOUT;
 }
 
+void tk_get_limits(tk_limits* out) {
+  // net/ipv4/tcp.c: MAX_TCP_KEEPIDLE = MAX_TCP_KEEPINTVL = 32767 s,
+  // MAX_TCP_KEEPCNT = 127; TCP_USER_TIMEOUT takes a non-negative int of ms.
+  out->os_name = "Linux";
+  out->idle_ms = tk_range{1, 32767 * 1000LL};
+  out->interval_ms = tk_range{1, 32767 * 1000LL};
+  out->count = tk_range{1, 127};
+  out->user_timeout_ms = tk_range{0, INT_MAX};
+  out->user_timeout_in_seconds = 0;
+}
+
+const char* tk_op_syscall(int op) { return tk_posix_op_syscall(op); }
+
+const char* tk_op_option(int op) { return tk_posix_op_option(op, "SO_PROTOCOL", "TCP_KEEPIDLE", "TCP_USER_TIMEOUT", "TCP_INFO"); }
+
 }  // extern "C"

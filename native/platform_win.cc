@@ -374,6 +374,57 @@ uint32_t tk_supported(void) {
   return TK_F_ENABLE | TK_F_IDLE | TK_F_INTERVAL | TK_F_COUNT | TK_F_USER_TIMEOUT;
 }
 
+void tk_get_limits(tk_limits* out) {
+  // TCP_KEEPIDLE/TCP_KEEPINTVL are DWORD seconds (SIO_KEEPALIVE_VALS: ULONG
+  // ms), TCP_KEEPCNT at most 255. TCP_MAXRT is seconds and has no "system
+  // default" value to return to, hence at least 1 s.
+  out->os_name = "Windows";
+  out->idle_ms = tk_range{1, 4294967 * 1000LL};
+  out->interval_ms = tk_range{1, 4294967 * 1000LL};
+  out->count = tk_range{1, 255};
+  out->user_timeout_ms = tk_range{1, 2147483 * 1000LL};
+  out->user_timeout_in_seconds = 1;
+}
+
+const char* tk_op_syscall(int op) {
+  switch (op) {
+    case TK_OP_SET_ENABLE:
+    case TK_OP_SET_IDLE:
+    case TK_OP_SET_INTERVAL:
+    case TK_OP_SET_COUNT:
+    case TK_OP_SET_USER_TIMEOUT:
+      return "setsockopt";
+    case TK_OP_SET_VALS:
+    case TK_OP_GET_INFO:
+      return "WSAIoctl";
+    case TK_OP_PENDING:
+      return "WSAPoll";
+    default:
+      return "getsockopt";
+  }
+}
+
+const char* tk_op_option(int op) {
+  switch (op) {
+    case TK_OP_CHECK: return "SO_TYPE";
+    case TK_OP_SET_ENABLE:
+    case TK_OP_GET_ENABLE: return "SO_KEEPALIVE";
+    case TK_OP_SET_IDLE:
+    case TK_OP_GET_IDLE: return "TCP_KEEPIDLE";
+    case TK_OP_SET_INTERVAL:
+    case TK_OP_GET_INTERVAL: return "TCP_KEEPINTVL";
+    case TK_OP_SET_COUNT:
+    case TK_OP_GET_COUNT: return "TCP_KEEPCNT";
+    case TK_OP_SET_USER_TIMEOUT:
+    case TK_OP_GET_USER_TIMEOUT: return "TCP_MAXRT";
+    case TK_OP_SET_VALS: return "SIO_KEEPALIVE_VALS";
+    case TK_OP_GET_ERROR: return "SO_ERROR";
+    case TK_OP_GET_INFO: return "SIO_TCP_INFO";
+    case TK_OP_PENDING: return "FIONREAD";
+    default: return "unknown";
+  }
+}
+
 int tk_find_socket(void* loop, const char* local_address, int local_port, const char* remote_address,
                    int remote_port, tk_socket* found) {
   find_context ctx;

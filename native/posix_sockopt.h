@@ -148,6 +148,43 @@ static inline int tk_posix_read_keepalive(int fd, tk_settings* out, int idle_opt
   return 0;
 }
 
+// The syscall of a step on a POSIX stack.
+static inline const char* tk_posix_op_syscall(int op) {
+  switch (op) {
+    case TK_OP_SET_ENABLE:
+    case TK_OP_SET_IDLE:
+    case TK_OP_SET_INTERVAL:
+    case TK_OP_SET_COUNT:
+    case TK_OP_SET_USER_TIMEOUT:
+      return "setsockopt";
+    case TK_OP_PENDING:
+      return "poll";
+    default:
+      return "getsockopt";
+  }
+}
+
+// The option of a step on a POSIX stack; the names that differ per OS are given.
+static inline const char* tk_posix_op_option(int op, const char* check, const char* idle, const char* user_timeout, const char* info) {
+  switch (op) {
+    case TK_OP_CHECK: return check;
+    case TK_OP_SET_ENABLE:
+    case TK_OP_GET_ENABLE: return "SO_KEEPALIVE";
+    case TK_OP_SET_IDLE:
+    case TK_OP_GET_IDLE: return idle;
+    case TK_OP_SET_INTERVAL:
+    case TK_OP_GET_INTERVAL: return "TCP_KEEPINTVL";
+    case TK_OP_SET_COUNT:
+    case TK_OP_GET_COUNT: return "TCP_KEEPCNT";
+    case TK_OP_SET_USER_TIMEOUT:
+    case TK_OP_GET_USER_TIMEOUT: return user_timeout;
+    case TK_OP_GET_ERROR: return "SO_ERROR";
+    case TK_OP_GET_INFO: return info;
+    case TK_OP_PENDING: return "FIONREAD";
+    default: return "unknown";
+  }
+}
+
 // BSD TCP states (TCPS_* in netinet/tcp_fsm.h), shared by macOS and FreeBSD.
 static inline int tk_bsd_state(int s) {
   switch (s) {

@@ -1,7 +1,12 @@
-// The contract between the N-API entry (addon.cc) and the per-OS socket
-// files (platform_*.cc). Everything here is plain C types so the OS files
-// never see N-API, and every function returns 0 or the OS's own error
-// number (errno on POSIX, WSAGetLastError() on Windows).
+// The contract of the addon, and its one source: between the N-API entry
+// (addon.cc) and the per-OS socket files (platform_*.cc), and between the
+// addon and TypeScript. scripts/gen-contract.mjs reads the enums below into
+// src/native/contract.ts (a test fails when the two differ); the comment on
+// each TypeScript-facing entry is its documentation there.
+//
+// Everything here is plain C so the OS files never see N-API; every function
+// returns 0 or the OS's own error number (errno on POSIX, WSAGetLastError()
+// on Windows), or one of the negative TK_ERR_* values.
 #ifndef TCP_KEEPALIVE_H_
 #define TCP_KEEPALIVE_H_
 
@@ -13,16 +18,25 @@ typedef uintptr_t tk_socket;  // a Winsock SOCKET
 typedef int tk_socket;        // a POSIX file descriptor
 #endif
 
-// Returned instead of an OS error when a descriptor is a socket but not a
-// TCP one. Negative so it can never collide with an errno or WSA code.
-#define TK_ERR_NOT_TCP (-1)
-// Returned when this OS has no such option at all (see tk_op for which).
-#define TK_ERR_UNSUPPORTED (-2)
-// Returned when this OS can set the keep-alive times only together (Windows
-// before 10 1709: SIO_KEEPALIVE_VALS) and the request names only one of them.
-#define TK_ERR_TIMES_TOGETHER (-3)
+// Returned instead of an OS error. Negative so they never collide with an
+// errno or a WSA code.
+enum tk_err {
+  TK_ERR_NOT_TCP = -1,         // a socket, but not a TCP one
+  TK_ERR_UNSUPPORTED = -2,     // this OS has no such option at all
+  TK_ERR_TIMES_TOGETHER = -3   // this OS sets idle and interval only together (Windows before 10 1709)
+};
 
-// Which step failed; lets the entry file name the syscall and the option.
+// @contract Status: scratch[TK_SLOT_STATUS] after every call.
+enum tk_status {
+  TK_STATUS_OK = 0,             // the call succeeded
+  TK_STATUS_OS_ERROR = 1,       // the OS refused: errno in TK_SLOT_ERRNO, the OS's own number in TK_SLOT_OS_ERROR
+  TK_STATUS_NOT_TCP = 2,        // the descriptor is a socket of another kind
+  TK_STATUS_UNSUPPORTED = 3,    // this OS has no such option
+  TK_STATUS_TIMES_TOGETHER = 4  // idle and interval must be set together here
+};
+
+// Which step failed; the OS file names its syscall and option (tk_op_syscall,
+// tk_op_option), so each OS's names live with its code.
 enum tk_op {
   TK_OP_NONE = 0,
   TK_OP_CHECK,           // identifying the descriptor (getsockopt/getsockname)
@@ -39,22 +53,21 @@ enum tk_op {
   TK_OP_GET_USER_TIMEOUT,
   TK_OP_GET_ERROR,       // SO_ERROR
   TK_OP_GET_INFO,        // TCP_INFO / TCP_CONNECTION_INFO / SIO_TCP_INFO
-  TK_OP_PENDING          // poll (POLLERR) and FIONREAD/SIOCINQ: nothing consumed
+  TK_OP_PENDING,         // poll (POLLERR) and FIONREAD: nothing consumed
+  TK_OP_COUNT
 };
 
-// Bits of tk_settings.mask: which fields a request carries, or which
-// fields a read-back could obtain from the kernel.
-#define TK_F_ENABLE (1u << 0)
-#define TK_F_IDLE (1u << 1)
-#define TK_F_INTERVAL (1u << 2)
-#define TK_F_COUNT (1u << 3)
-#define TK_F_USER_TIMEOUT (1u << 4)
-// Read-back only: count is the OS's fixed value, not read from the socket
-// (Windows SIO_KEEPALIVE_VALS, where the probe count is always 10).
-#define TK_F_COUNT_FIXED (1u << 5)
-// Read-back only: idle/interval are what was last set through
-// SIO_KEEPALIVE_VALS, which Windows cannot read back.
-#define TK_F_TIMES_UNVERIFIED (1u << 6)
+// @contract Field: bits of tk_settings.mask, which fields a request carries
+// or which a read-back could obtain from the kernel.
+enum tk_field {
+  TK_F_ENABLE = 1 << 0,             // SO_KEEPALIVE
+  TK_F_IDLE = 1 << 1,               // the idle time
+  TK_F_INTERVAL = 1 << 2,           // the probe interval
+  TK_F_COUNT = 1 << 3,              // the probe count
+  TK_F_USER_TIMEOUT = 1 << 4,       // the user timeout
+  TK_F_COUNT_FIXED = 1 << 5,        // read-back only: count is the OS's fixed value (Windows SIO_KEEPALIVE_VALS: 10)
+  TK_F_TIMES_UNVERIFIED = 1 << 6    // read-back only: idle/interval cannot be read back (set through SIO_KEEPALIVE_VALS)
+};
 
 // Keep-alive settings. All times are milliseconds whatever the OS unit;
 // each OS file converts (rounding seconds up, never down to 0).
@@ -67,7 +80,8 @@ typedef struct tk_settings {
   int64_t user_timeout_ms;
 } tk_settings;
 
-// TCP states, normalized across OSes (numbering is ours, not any kernel's).
+// @contract TcpState: TCP states, normalized across OSes (the numbering is
+// ours, not any kernel's); named as in RFC 793 / netstat.
 enum tk_tcp_state {
   TK_STATE_UNKNOWN = 0,
   TK_STATE_ESTABLISHED,
@@ -80,32 +94,35 @@ enum tk_tcp_state {
   TK_STATE_CLOSE_WAIT,
   TK_STATE_LAST_ACK,
   TK_STATE_LISTEN,
-  TK_STATE_CLOSING
+  TK_STATE_CLOSING,
+  TK_STATE_COUNT
 };
 
-// Indexes into tk_tcp_info.values; a bit per index in tk_tcp_info.present.
-// A field an OS does not report has its bit clear (absent, never 0).
+// @contract TcpInfo: indexes into tk_tcp_info.values, a bit per index in
+// tk_tcp_info.present. A field an OS does not report has its bit clear: it is
+// absent from the snapshot, never 0. After `//`: the TypeScript name, then
+// its documentation.
 enum tk_info_field {
-  TK_I_STATE = 0,            // enum tk_tcp_state
-  TK_I_RTT_US,               // smoothed round-trip time
-  TK_I_RTT_VAR_US,           // round-trip time variance
-  TK_I_RTO_US,               // retransmission timeout
-  TK_I_RETRANSMITS,          // consecutive unanswered retransmissions now
-  TK_I_PROBES,               // unanswered keep-alive / zero-window probes
-  TK_I_BACKOFF,              // exponential backoff of the RTO
-  TK_I_UNACKED,              // segments sent and not acknowledged
-  TK_I_LOST,                 // segments considered lost
-  TK_I_TOTAL_RETRANS,        // retransmitted segments over the lifetime
-  TK_I_LAST_DATA_SENT_MS,    // ms since data was last sent
-  TK_I_LAST_DATA_RECV_MS,    // ms since data was last received
-  TK_I_LAST_ACK_RECV_MS,     // ms since an ACK was last received
-  TK_I_NOTSENT_BYTES,        // bytes queued locally, not yet sent
-  TK_I_SND_MSS,              // sender maximum segment size, bytes
-  TK_I_SND_CWND,             // congestion window, segments (bytes on Windows/macOS)
-  TK_I_BYTES_IN_FLIGHT,      // bytes sent and not acknowledged
-  TK_I_BYTES_RETRANS,        // bytes retransmitted over the lifetime
-  TK_I_TIMEOUT_EPISODES,     // retransmission timeouts over the lifetime
-  TK_I_MIN_RTT_US,           // minimum RTT observed
+  TK_I_STATE = 0,            // state: connection state
+  TK_I_RTT_US,               // rttUs: smoothed round-trip time, µs
+  TK_I_RTT_VAR_US,           // rttVarianceUs: round-trip time variance (mean deviation), µs
+  TK_I_RTO_US,               // rtoUs: current retransmission timeout, µs
+  TK_I_RETRANSMITS,          // retransmits: consecutive retransmissions of the oldest unacknowledged segment (resets on ACK)
+  TK_I_PROBES,               // probes: unanswered keep-alive (or zero-window) probes sent so far
+  TK_I_BACKOFF,              // backoff: exponential backoff applied to the RTO
+  TK_I_UNACKED,              // unackedSegments: segments sent and not yet acknowledged
+  TK_I_LOST,                 // lostSegments: segments considered lost
+  TK_I_TOTAL_RETRANS,        // totalRetransmits: segments retransmitted over the connection's lifetime
+  TK_I_LAST_DATA_SENT_MS,    // lastDataSentAgo: time since data was last sent, ms
+  TK_I_LAST_DATA_RECV_MS,    // lastDataReceivedAgo: time since data was last received, ms
+  TK_I_LAST_ACK_RECV_MS,     // lastAckReceivedAgo: time since an ACK was last received (keep-alive counts from here), ms
+  TK_I_NOTSENT_BYTES,        // notSentBytes: bytes written by the application and not yet sent
+  TK_I_SND_MSS,              // sendMss: sender maximum segment size, bytes
+  TK_I_SND_CWND,             // congestionWindow: congestion window (segments on Linux, bytes on macOS and Windows)
+  TK_I_BYTES_IN_FLIGHT,      // bytesInFlight: bytes sent and not yet acknowledged
+  TK_I_BYTES_RETRANS,        // bytesRetransmitted: bytes retransmitted over the connection's lifetime
+  TK_I_TIMEOUT_EPISODES,     // timeoutEpisodes: retransmission timeouts over the connection's lifetime
+  TK_I_MIN_RTT_US,           // minRttUs: minimum round-trip time seen, µs
   TK_I_COUNT
 };
 
@@ -113,6 +130,44 @@ typedef struct tk_tcp_info {
   uint32_t present;  // bit i set ⇔ values[i] is valid
   double values[TK_I_COUNT];
 } tk_tcp_info;
+
+// @contract Slot: the scratch, a Float64Array the caller passes with every
+// call: its request going in, its result coming out.
+enum tk_slot {
+  TK_SLOT_STATUS = 0,           // enum tk_status
+  TK_SLOT_ERRNO = 1,            // libuv's errno (negative), on an OS error
+  TK_SLOT_OP = 2,               // enum tk_op: the step that failed
+  TK_SLOT_OS_ERROR = 3,         // the OS's own error number, on an OS error
+  TK_SLOT_MASK = 3,             // apply and read: enum tk_field bits
+  TK_SLOT_ENABLED = 4,          // apply and read: 1 or 0
+  TK_SLOT_IDLE = 5,             // apply and read: ms
+  TK_SLOT_INTERVAL = 6,         // apply and read: ms
+  TK_SLOT_COUNT = 7,            // apply and read: probes
+  TK_SLOT_USER_TIMEOUT = 8,     // apply and read: ms
+  TK_SLOT_PENDING_ERRNO = 3,    // socketError: libuv's errno, 0 when none
+  TK_SLOT_HAS_ERROR = 3,        // pending: 1 when an error is pending
+  TK_SLOT_READABLE = 4,         // pending: bytes readable
+  TK_SLOT_PRESENT = 3,          // tcpInfo: bits by enum tk_info_field
+  TK_SLOT_INFO = 4,             // tcpInfo: the values, one per enum tk_info_field
+  TK_SCRATCH_LENGTH = TK_SLOT_INFO + TK_I_COUNT  // elements a scratch must have
+};
+
+// An inclusive range of a setting, in the public API's units (ms, probes).
+typedef struct tk_range {
+  int64_t min;
+  int64_t max;
+} tk_range;
+
+// What this OS accepts, in the public API's units. A setting the OS lacks
+// is absent from tk_supported(); its range is then meaningless.
+typedef struct tk_limits {
+  const char* os_name;          // for messages, e.g. "Linux"
+  tk_range idle_ms;
+  tk_range interval_ms;
+  tk_range count;
+  tk_range user_timeout_ms;
+  int user_timeout_in_seconds;  // the OS stores the user timeout in whole seconds (rounded up)
+} tk_limits;
 
 #ifdef __cplusplus
 extern "C" {
@@ -149,6 +204,14 @@ int tk_uv_error(int os_error);
 
 // Which settings this OS supports at all (TK_F_* bits).
 uint32_t tk_supported(void);
+
+// The ranges this OS accepts.
+void tk_get_limits(tk_limits* out);
+
+// The syscall and the option name of a step on this OS, for error messages
+// ("setsockopt", "TCP_KEEPINTVL").
+const char* tk_op_syscall(int op);
+const char* tk_op_option(int op);
 
 #ifdef _WIN32
 // Windows only: the SOCKET of the libuv TCP handle on `loop` (a uv_loop_t*)

@@ -30,7 +30,7 @@ g++ -std=c++17 -shared -fPIC -O1 -g -fsanitize=undefined,float-cast-overflow -fn
   native/addon.cc native/platform_linux.cc -o "$out/ubsan.node"
 cat > "$out/narrowing.cjs" <<'JS'
 const b = require(process.argv[2]);
-const scratch = new Float64Array(new ArrayBuffer(b.scratchLength * 8));
+const scratch = new Float64Array(new ArrayBuffer(b.contract.scratchLength * 8));
 let refused = 0;
 for (const bad of [2 ** 31, 2 ** 32 + 3, 2 ** 53 - 1, 1e300, -1, -(2 ** 40), 0.5]) {
   for (const fn of ['apply', 'read', 'socketError', 'tcpInfo', 'pending']) {

@@ -4,11 +4,9 @@
  */
 import type * as net from 'node:net';
 import { invalidArgValue, libraryError, outOfRange } from './errors';
-import { currentLimits } from './limits';
-import { nativeCall, throwIfFailed } from './native-call';
-import { FIELD, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
 import { announceApplied, observeKeepAlive } from './keepalive-observers';
-import { connectedFd, socketState, type SocketLike } from './socket-handle';
+import { connectedFd, Field, nativeCall, Slot, socketState, throwIfFailed, type SocketLike } from './native';
+import { currentLimits, roundUpToSeconds, validateOptions, type KeepAliveOptions, type KeepAliveRequest } from './options';
 import { netSocket } from './validate';
 
 /**
@@ -68,34 +66,33 @@ function recordOf(socket: net.Socket): Applied {
 }
 
 function settingsFromScratch(scratch: Float64Array): KeepAliveSettings {
-  const mask = scratch[3];
+  const mask = scratch[Slot.MASK];
   const settings: KeepAliveSettings = {
-    enabled: scratch[4] !== 0,
-    idle: mask & FIELD.idle ? scratch[5] : null,
-    interval: mask & FIELD.interval ? scratch[6] : null,
-    count: mask & FIELD.count ? scratch[7] : null,
-    userTimeout: mask & FIELD.userTimeout ? scratch[8] : null,
+    enabled: scratch[Slot.ENABLED] !== 0,
+    idle: mask & Field.IDLE ? scratch[Slot.IDLE] : null,
+    interval: mask & Field.INTERVAL ? scratch[Slot.INTERVAL] : null,
+    count: mask & Field.COUNT ? scratch[Slot.COUNT] : null,
+    userTimeout: mask & Field.USER_TIMEOUT ? scratch[Slot.USER_TIMEOUT] : null,
   };
-  if (mask & FIELD.countFixed) settings.unverified = ['count'];
+  if (mask & Field.COUNT_FIXED) settings.unverified = ['count'];
   return settings;
 }
 
 /** One native call: check the socket, apply the masked fields, read everything back. */
 function applyMasked(fd: number, req: KeepAliveRequest, mask: number, userTimeoutMs: number): KeepAliveSettings {
   const { native, scratch } = nativeCall();
-  scratch[3] = mask;
-  scratch[4] = req.enabled ? 1 : 0;
-  scratch[5] = req.idleMs;
-  scratch[6] = req.intervalMs;
-  scratch[7] = req.count;
-  scratch[8] = userTimeoutMs;
-  const kind = native.apply(fd, scratch);
-  throwIfFailed(scratch, kind, fd);
+  scratch[Slot.MASK] = mask;
+  scratch[Slot.ENABLED] = req.enabled ? 1 : 0;
+  scratch[Slot.IDLE] = req.idleMs;
+  scratch[Slot.INTERVAL] = req.intervalMs;
+  scratch[Slot.COUNT] = req.count;
+  scratch[Slot.USER_TIMEOUT] = userTimeoutMs;
+  throwIfFailed(scratch, native.apply(fd, scratch), fd);
   const settings = settingsFromScratch(scratch);
   // Windows' fallback cannot read times back: show what was just set, flagged.
-  if (settings.idle === null && mask & FIELD.idle) settings.idle = roundUpToSeconds(req.idleMs);
-  if (settings.interval === null && mask & FIELD.interval) settings.interval = roundUpToSeconds(req.intervalMs);
-  if (scratch[3] & FIELD.timesUnverified) settings.unverified = [...(settings.unverified ?? []), 'idle', 'interval'];
+  if (settings.idle === null && mask & Field.IDLE) settings.idle = roundUpToSeconds(req.idleMs);
+  if (settings.interval === null && mask & Field.INTERVAL) settings.interval = roundUpToSeconds(req.intervalMs);
+  if (scratch[Slot.MASK] & Field.TIMES_UNVERIFIED) settings.unverified = [...(settings.unverified ?? []), 'idle', 'interval'];
   return settings;
 }
 
@@ -106,9 +103,9 @@ function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
   // 'auto' with a field left as the kernel has it: read the kernel's values
   // first, so the total is checked before anything is applied.
   const current = readSettings(fd);
-  const idle = req.mask & FIELD.idle ? roundUpToSeconds(req.idleMs) : current.idle;
-  const interval = req.mask & FIELD.interval ? roundUpToSeconds(req.intervalMs) : current.interval;
-  const count = req.mask & FIELD.count ? req.count : current.count;
+  const idle = req.mask & Field.IDLE ? roundUpToSeconds(req.idleMs) : current.idle;
+  const interval = req.mask & Field.INTERVAL ? roundUpToSeconds(req.intervalMs) : current.interval;
+  const count = req.mask & Field.COUNT ? req.count : current.count;
   if (idle === null || interval === null || count === null) {
     throw libraryError(
       'ERR_TCP_KEEPALIVE_UNSUPPORTED',
@@ -120,13 +117,12 @@ function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
   if (total > max) {
     throw outOfRange('options.userTimeout', `'auto' (idle + interval × count = ${idle} + ${interval} × ${count}) <= ${max}`, total);
   }
-  return applyMasked(fd, req, req.mask | FIELD.userTimeout, total);
+  return applyMasked(fd, req, req.mask | Field.USER_TIMEOUT, total);
 }
 
 function readSettings(fd: number): KeepAliveSettings {
   const { native, scratch } = nativeCall();
-  const kind = native.read(fd, scratch);
-  throwIfFailed(scratch, kind, fd);
+  throwIfFailed(scratch, native.read(fd, scratch), fd);
   return settingsFromScratch(scratch);
 }
 
@@ -270,7 +266,7 @@ export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSetti
 export function getKeepAlive(socket: SocketLike): KeepAliveSettings {
   const fd = connectedFd(socket);
   const settings = readSettings(fd);
-  if (nativeCall().scratch[3] & FIELD.timesUnverified && typeof socket !== 'number') {
+  if (nativeCall().scratch[Slot.MASK] & Field.TIMES_UNVERIFIED && typeof socket !== 'number') {
     const last = applied.get(socket)?.settings;
     if (last) {
       settings.idle = last.idle;

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { invalidArgType, libraryError, outOfRange } from './errors';
-import { currentLimits, type PlatformLimits, type Range } from './limits';
+import { binding, Field, type OsLimits, type Range } from './native';
 import { booleanArg, optionsObject, type Snapshot } from './validate';
 
 /**
@@ -38,16 +38,10 @@ export interface KeepAliveOptions {
   persist?: boolean;
 }
 
-/** Bits of the native request mask (TK_F_* in native/tcp_keepalive.h). */
-export const FIELD = {
-  enable: 1 << 0,
-  idle: 1 << 1,
-  interval: 1 << 2,
-  count: 1 << 3,
-  userTimeout: 1 << 4,
-  countFixed: 1 << 5,
-  timesUnverified: 1 << 6,
-} as const;
+/** This OS's ranges, from the addon (native/platform_*.cc). */
+export function currentLimits(): OsLimits {
+  return binding().limits;
+}
 
 /** A validated request, in milliseconds, ready for the native call. */
 export interface KeepAliveRequest {
@@ -63,7 +57,7 @@ export interface KeepAliveRequest {
 
 const KNOWN = new Set(['enable', 'idle', 'interval', 'count', 'userTimeout', 'persist']);
 
-function unsupported(option: string, limits: PlatformLimits): Error {
+function unsupported(option: string, limits: OsLimits): Error {
   return libraryError(
     'ERR_TCP_KEEPALIVE_UNSUPPORTED',
     `tcp-keepalive: option "${option}" is not supported on ${limits.name}`,
@@ -75,7 +69,7 @@ function rangeText(range: Range, unit: string, integer: boolean): string {
 }
 
 /** Validates a time in ms; fractions are allowed and rounded up by the OS unit. */
-function time(options: Snapshot<KeepAliveOptions>, key: 'idle' | 'interval', limits: PlatformLimits, name: string): number | undefined {
+function time(options: Snapshot<KeepAliveOptions>, key: 'idle' | 'interval', limits: OsLimits, name: string): number | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   const range = limits[key];
@@ -87,7 +81,7 @@ function time(options: Snapshot<KeepAliveOptions>, key: 'idle' | 'interval', lim
   return Math.ceil(value);
 }
 
-function count(options: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: string): number | undefined {
+function count(options: Snapshot<KeepAliveOptions>, limits: OsLimits, name: string): number | undefined {
   const value = options.count;
   if (value === undefined) return undefined;
   const range = limits.count;
@@ -99,7 +93,7 @@ function count(options: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name
   return value;
 }
 
-function userTimeout(options: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: string): number | 'auto' | undefined {
+function userTimeout(options: Snapshot<KeepAliveOptions>, limits: OsLimits, name: string): number | 'auto' | undefined {
   const value = options.userTimeout;
   if (value === undefined) return undefined;
   const range = limits.userTimeout;
@@ -121,7 +115,7 @@ export function roundUpToSeconds(ms: number): number {
  * native request. Throws TypeError / RangeError (Node codes) or
  * ERR_TCP_KEEPALIVE_UNSUPPORTED; never applies anything itself.
  */
-export function validateOptions(options: unknown, limits: PlatformLimits = currentLimits(), name = 'options'): KeepAliveRequest {
+export function validateOptions(options: unknown, limits: OsLimits = currentLimits(), name = 'options'): KeepAliveRequest {
   return requestOf(optionsObject<KeepAliveOptions>(name, options, KNOWN, 'a keep-alive option'), limits, name);
 }
 
@@ -129,13 +123,13 @@ export function validateOptions(options: unknown, limits: PlatformLimits = curre
  * Reads and checks keep-alive options once; returns the snapshot read (a
  * plain object that later calls can read again without running a getter twice).
  */
-export function readKeepAliveOptions(options: unknown, name: string, limits: PlatformLimits = currentLimits()): KeepAliveOptions {
+export function readKeepAliveOptions(options: unknown, name: string, limits: OsLimits = currentLimits()): KeepAliveOptions {
   const snapshot = optionsObject<KeepAliveOptions>(name, options, KNOWN, 'a keep-alive option');
   requestOf(snapshot, limits, name);
   return snapshot as KeepAliveOptions;
 }
 
-function requestOf(o: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: string): KeepAliveRequest {
+function requestOf(o: Snapshot<KeepAliveOptions>, limits: OsLimits, name: string): KeepAliveRequest {
   const enabled = booleanArg(`${name}.enable`, o.enable, true);
   const persist = booleanArg(`${name}.persist`, o.persist, false);
 
@@ -161,11 +155,11 @@ function requestOf(o: Snapshot<KeepAliveOptions>, limits: PlatformLimits, name: 
     }
   }
 
-  let mask = FIELD.enable;
-  if (idle !== undefined) mask |= FIELD.idle;
-  if (interval !== undefined) mask |= FIELD.interval;
-  if (probes !== undefined) mask |= FIELD.count;
-  if (timeout !== undefined && timeout !== 'auto') mask |= FIELD.userTimeout;
+  let mask: number = Field.ENABLE;
+  if (idle !== undefined) mask |= Field.IDLE;
+  if (interval !== undefined) mask |= Field.INTERVAL;
+  if (probes !== undefined) mask |= Field.COUNT;
+  if (timeout !== undefined && timeout !== 'auto') mask |= Field.USER_TIMEOUT;
   return {
     mask,
     enabled,

@@ -4,8 +4,7 @@
  * @packageDocumentation
  */
 import { getSystemErrorName } from 'node:util';
-import { nativeCall, throwIfFailed } from './native-call';
-import { connectedFd, type SocketLike } from './socket-handle';
+import { connectedFd, nativeCall, Slot, throwIfFailed, type SocketLike } from './native';
 
 /** A pending socket error, with Node's code ('ETIMEDOUT') and libuv's negative errno. */
 export interface PendingSocketError {
@@ -22,9 +21,8 @@ export interface PendingSocketError {
 export function getSocketError(socket: SocketLike): PendingSocketError | null {
   const fd = connectedFd(socket);
   const { native, scratch } = nativeCall();
-  const kind = native.socketError(fd, scratch);
-  throwIfFailed(scratch, kind, fd);
-  const errno = scratch[3];
+  throwIfFailed(scratch, native.socketError(fd, scratch), fd);
+  const errno = scratch[Slot.PENDING_ERRNO];
   if (errno === 0) return null;
   let code: string;
   try {
@@ -51,7 +49,6 @@ export interface SocketPeek {
  */
 export function peekSocket(fd: number): SocketPeek {
   const { native, scratch } = nativeCall();
-  const kind = native.pending(fd, scratch);
-  throwIfFailed(scratch, kind, fd);
-  return { errorPending: scratch[3] !== 0, readableBytes: scratch[4] as number };
+  throwIfFailed(scratch, native.pending(fd, scratch), fd);
+  return { errorPending: scratch[Slot.HAS_ERROR] !== 0, readableBytes: scratch[Slot.READABLE] };
 }

@@ -14,7 +14,7 @@ import { observeKeepAlive } from './keepalive-observers';
 import { readKeepAliveOptions, type KeepAliveOptions } from './options';
 import type { HeartbeatDeath } from './heartbeat/engine';
 import { getSocketError, peekSocket } from './socket-error';
-import { connectedFd } from './socket-handle';
+import { connectedFd } from './native';
 import { getTcpInfo, type TcpInfo } from './tcp-info';
 import { booleanArg, netSocket, numberArg, optionsObject } from './validate';
 
@@ -28,10 +28,10 @@ export interface DeathReport {
   detectedBy: DetectedBy;
   /** When the death was noticed, ms since the epoch (Date.now()). */
   at: number;
-  /** ms since data was last received, per the kernel (last snapshot + its age). */
-  lastReceiveAgoMs?: number;
-  /** ms since data was last sent, per the kernel (last snapshot + its age). */
-  lastSendAgoMs?: number;
+  /** Time since data was last received when the death was noticed, ms (the last snapshot's figure + its age). */
+  lastDataReceivedAgo?: number;
+  /** Time since data was last sent when the death was noticed, ms (the last snapshot's figure + its age). */
+  lastDataSentAgo?: number;
   /** The last TCP_INFO snapshot before the death. */
   tcpInfo?: TcpInfo;
   /** The keep-alive settings in force (read when the watch started and after each change). */
@@ -354,8 +354,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     const last = this.last;
     if (last) {
       const age = at - last.at;
-      if (last.info.lastDataReceivedAgoMs !== undefined) report.lastReceiveAgoMs = last.info.lastDataReceivedAgoMs + age;
-      if (last.info.lastDataSentAgoMs !== undefined) report.lastSendAgoMs = last.info.lastDataSentAgoMs + age;
+      if (last.info.lastDataReceivedAgo !== undefined) report.lastDataReceivedAgo = last.info.lastDataReceivedAgo + age;
+      if (last.info.lastDataSentAgo !== undefined) report.lastDataSentAgo = last.info.lastDataSentAgo + age;
       report.tcpInfo = last.info;
     }
     if (this.keepAlive) report.keepAlive = this.keepAlive;

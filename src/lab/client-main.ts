@@ -79,7 +79,7 @@ const sampler = setInterval(() => {
 }, config.sampleMs ?? 20);
 
 function lastAckAt(): number | undefined {
-  const ago = last?.info.lastAckReceivedAgoMs;
+  const ago = last?.info.lastAckReceivedAgo;
   return last && ago !== undefined ? last.at - ago : undefined;
 }
 

@@ -4,9 +4,9 @@
  * @packageDocumentation
  */
 import type * as net from 'node:net';
-import { binding } from './binding';
-import { invalidArgType, libraryError, outOfRange } from './errors';
-import { isNetSocket } from './validate';
+import { binding } from './binary';
+import { invalidArgType, libraryError, outOfRange } from '../errors';
+import { isNetSocket } from '../validate';
 
 /**
  * What the functions of this library accept: a `net.Socket` (from

@@ -1,0 +1,14 @@
+/**
+ * The native boundary: loading the addon (a prebuild or the local build), the
+ * calling convention (one private scratch, Node-style errors from what it
+ * records), the contract generated from native/tcp_keepalive.h, and finding
+ * the OS socket behind a net.Socket. The only layer that talks to the addon.
+ *
+ * May import: the common helpers (../errors, ../validate) and Node. Nothing
+ * above it.
+ * @packageDocumentation
+ */
+export { binding, bindingPath, type NativeBinding, type OsLimits, type Range } from './binary';
+export { nativeCall, throwIfFailed } from './call';
+export { Field, Slot, Status, TCP_STATES, tcpInfoFromScratch, type TcpInfo, type TcpState } from './contract';
+export { connectedFd, socketState, type SocketLike, type SocketState } from './descriptor';
