@@ -5,18 +5,9 @@
 // with a coded error when reading them throws.
 import { describe, expect, it } from 'vitest';
 import * as net from 'node:net';
-import {
-  Heartbeat,
-  HeartbeatChannel,
-  checkKeepAlive,
-  classifyDeath,
-  createHeartbeat,
-  createHeartbeatServer,
-  getKeepAlive,
-  getTcpInfo,
-  setKeepAlive,
-  watch,
-} from '../src/index';
+import { Heartbeat } from '../src/heartbeat';
+import { HeartbeatChannel, createHeartbeat, createHeartbeatServer } from '../src/entry/heartbeat';
+import { checkKeepAlive, classifyDeath, getKeepAlive, getTcpInfo, setKeepAlive, watch } from '../src/entry/main';
 import { tcpPair } from './helpers/sockets';
 
 const noop = (): void => {};
@@ -86,7 +77,7 @@ describe.runIf(process.platform === 'linux')('options objects are read once, and
 
   it.each([
     ['setKeepAlive', 'idle', (s: net.Socket, o: object) => setKeepAlive(s, o as never)],
-    ['watch', 'sampleIntervalMs', (s: net.Socket, o: object) => watch(s, o as never)],
+    ['watch', 'sampleInterval', (s: net.Socket, o: object) => watch(s, o as never)],
     ['watch keepAlive', 'idle', (s: net.Socket, o: object) => watch(s, { keepAlive: o as never })],
     ['HeartbeatChannel', 'maxFrameBytes', (s: net.Socket, o: object) => new HeartbeatChannel(s, o as never)],
     ['HeartbeatChannel heartbeat', 'idle', (s: net.Socket, o: object) => new HeartbeatChannel(s, { heartbeat: o as never })],

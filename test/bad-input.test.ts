@@ -7,28 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  FrameDecoder,
-  FrameType,
-  Heartbeat,
-  HeartbeatChannel,
-  checkKeepAlive,
-  classifyDeath,
-  createHeartbeat,
-  createHeartbeatServer,
-  encodeFrame,
-  encodePingPong,
-  getKeepAlive,
-  getSocketError,
-  getTcpInfo,
-  heartbeatHttp2,
-  heartbeatWebSocket,
-  setKeepAlive,
-  validateHeartbeatOptions,
-  watch,
-  whenKeepAliveApplied,
-  type DeathReport,
-} from '../src/index';
+import { FrameDecoder, FrameType, encodeFrame, encodePingPong } from '../src/entry/protocol';
+import { Heartbeat } from '../src/heartbeat';
+import { HeartbeatChannel, createHeartbeat, createHeartbeatServer, heartbeatHttp2, heartbeatWebSocket } from '../src/entry/heartbeat';
+import { checkKeepAlive, classifyDeath, getKeepAlive, getSocketError, getTcpInfo, setKeepAlive, watch, whenKeepAliveApplied, type DeathReport } from '../src/entry/main';
 import { listen, tcpPair, type Pair } from './helpers/sockets';
 
 const linux = process.platform === 'linux';
@@ -67,10 +49,10 @@ describe.runIf(linux)('every public function refuses bad arguments with a Node-s
     ['watch(an object that looks like a socket)', () => watch({ _handle: { fd: 3 }, destroyed: false } as never), 'ERR_INVALID_ARG_TYPE', /net\.Socket/],
     ['watch(socket, a number)', () => watch(socket(), 3 as never), 'ERR_INVALID_ARG_TYPE', /options/],
     ['watch(socket, null)', () => watch(socket(), null as never), 'ERR_INVALID_ARG_TYPE', /options/],
-    ['watch sampleIntervalMs 9 (below 10)', () => watch(socket(), { sampleIntervalMs: 9 }), 'ERR_OUT_OF_RANGE', />= 10 && <= 2147483647 \(milliseconds\)/],
-    ['watch sampleIntervalMs NaN', () => watch(socket(), { sampleIntervalMs: NaN }), 'ERR_OUT_OF_RANGE', /NaN/],
-    ['watch sampleIntervalMs Infinity', () => watch(socket(), { sampleIntervalMs: Infinity }), 'ERR_OUT_OF_RANGE', /Infinity/],
-    ['watch sampleIntervalMs a string', () => watch(socket(), { sampleIntervalMs: '100' as never }), 'ERR_INVALID_ARG_TYPE', /sampleIntervalMs/],
+    ['watch sampleInterval 9 (below 10)', () => watch(socket(), { sampleInterval: 9 }), 'ERR_OUT_OF_RANGE', />= 10 && <= 2147483647 \(milliseconds\)/],
+    ['watch sampleInterval NaN', () => watch(socket(), { sampleInterval: NaN }), 'ERR_OUT_OF_RANGE', /NaN/],
+    ['watch sampleInterval Infinity', () => watch(socket(), { sampleInterval: Infinity }), 'ERR_OUT_OF_RANGE', /Infinity/],
+    ['watch sampleInterval a string', () => watch(socket(), { sampleInterval: '100' as never }), 'ERR_INVALID_ARG_TYPE', /sampleInterval/],
     ['watch destroyOnDeath a number', () => watch(socket(), { destroyOnDeath: 1 as never }), 'ERR_INVALID_ARG_TYPE', /boolean/],
     ['watch a misspelt option', () => watch(socket(), { sampleIntervalMS: 100 } as never), 'ERR_INVALID_ARG_VALUE', /not a watch option/],
     ['watch keepAlive out of range', () => watch(socket(), { keepAlive: { count: 0 } }), 'ERR_OUT_OF_RANGE', /<= 127 \(probes\)/],
@@ -81,14 +63,14 @@ describe.runIf(linux)('every public function refuses bad arguments with a Node-s
     ['heartbeat idle Infinity', () => new Heartbeat(transport, { idle: Infinity }), 'ERR_OUT_OF_RANGE', /Infinity/],
     ['heartbeat interval NaN', () => new Heartbeat(transport, { interval: NaN }), 'ERR_OUT_OF_RANGE', /NaN/],
     ['heartbeat interval 2^31', () => new Heartbeat(transport, { interval: 2 ** 31 }), 'ERR_OUT_OF_RANGE', /<= 2147483647/],
-    ['heartbeat probes 2.5', () => new Heartbeat(transport, { probes: 2.5 }), 'ERR_OUT_OF_RANGE', /an integer >= 1 && <= 1000 \(PINGs\)/],
-    ['heartbeat probes 0', () => new Heartbeat(transport, { probes: 0 }), 'ERR_OUT_OF_RANGE', /an integer >= 1/],
-    ['heartbeat probes a bigint', () => new Heartbeat(transport, { probes: 3n as never }), 'ERR_INVALID_ARG_TYPE', /probes/],
+    ['heartbeat count 2.5', () => new Heartbeat(transport, { count: 2.5 }), 'ERR_OUT_OF_RANGE', /an integer >= 1 && <= 1000 \(PINGs\)/],
+    ['heartbeat count 0', () => new Heartbeat(transport, { count: 0 }), 'ERR_OUT_OF_RANGE', /an integer >= 1/],
+    ['heartbeat count a bigint', () => new Heartbeat(transport, { count: 3n as never }), 'ERR_INVALID_ARG_TYPE', /count/],
     ['heartbeat jitter 0.6', () => new Heartbeat(transport, { jitter: 0.6 }), 'ERR_OUT_OF_RANGE', />= 0 && <= 0\.5/],
     ['heartbeat jitter NaN', () => new Heartbeat(transport, { jitter: NaN }), 'ERR_OUT_OF_RANGE', /NaN/],
     ['heartbeat sendPings a string', () => new Heartbeat(transport, { sendPings: 'no' as never }), 'ERR_INVALID_ARG_TYPE', /boolean/],
     ['heartbeat a misspelt option', () => new Heartbeat(transport, { intervall: 100 } as never), 'ERR_INVALID_ARG_VALUE', /not a heartbeat option/],
-    ['validateHeartbeatOptions(an array)', () => validateHeartbeatOptions([] as never), 'ERR_INVALID_ARG_TYPE', /options/],
+    ['heartbeat options an array', () => new Heartbeat({ sendPing: noop }, [] as never), 'ERR_INVALID_ARG_TYPE', /options/],
     ['new HeartbeatChannel(a look-alike)', () => new HeartbeatChannel({ write: noop, on: noop } as never), 'ERR_INVALID_ARG_TYPE', /net\.Socket/],
     ['new HeartbeatChannel(socket, a number)', () => new HeartbeatChannel(socket(), 3 as never), 'ERR_INVALID_ARG_TYPE', /options/],
     ['channel heartbeat a number', () => new HeartbeatChannel(socket(), { heartbeat: 3 as never }), 'ERR_INVALID_ARG_TYPE', /options\.heartbeat/],
@@ -102,12 +84,12 @@ describe.runIf(linux)('every public function refuses bad arguments with a Node-s
     ['channel pingRateLimit.burst 0.5', () => new HeartbeatChannel(socket(), { pingRateLimit: { burst: 0.5 } }), 'ERR_OUT_OF_RANGE', /an integer >= 1/],
     ['channel pingRateLimit misspelt', () => new HeartbeatChannel(socket(), { pingRateLimit: { rate: 5 } as never }), 'ERR_INVALID_ARG_VALUE', /not a PING rate limit option/],
     ['channel keepAlive out of range', () => new HeartbeatChannel(socket(), { keepAlive: { idle: 0 } }), 'ERR_OUT_OF_RANGE', /idle/],
-    ['channel sampleIntervalMs -1', () => new HeartbeatChannel(socket(), { sampleIntervalMs: -1 }), 'ERR_OUT_OF_RANGE', /sampleIntervalMs/],
+    ['channel sampleInterval -1', () => new HeartbeatChannel(socket(), { sampleInterval: -1 }), 'ERR_OUT_OF_RANGE', /sampleInterval/],
     ['channel a misspelt option', () => new HeartbeatChannel(socket(), { maxFrameSize: 10 } as never), 'ERR_INVALID_ARG_VALUE', /not a channel option/],
     ['createHeartbeatServer(a number)', () => createHeartbeatServer(3 as never, noop), 'ERR_INVALID_ARG_TYPE', /options/],
     ['createHeartbeatServer(options, no callback)', () => createHeartbeatServer({}, undefined as never), 'ERR_INVALID_ARG_TYPE', /onChannel/],
     ['createHeartbeatServer tls a string', () => createHeartbeatServer({ tls: 'yes' as never }, noop), 'ERR_INVALID_ARG_TYPE', /options\.tls/],
-    ['createHeartbeatServer bad heartbeat, before any connection', () => createHeartbeatServer({ heartbeat: { probes: -1 } }, noop), 'ERR_OUT_OF_RANGE', /probes/],
+    ['createHeartbeatServer bad heartbeat, before any connection', () => createHeartbeatServer({ heartbeat: { count: -1 } }, noop), 'ERR_OUT_OF_RANGE', /heartbeat\.count/],
     ['createHeartbeatServer a misspelt option', () => createHeartbeatServer({ heartbeats: {} } as never, noop), 'ERR_INVALID_ARG_VALUE', /not a heartbeat server option/],
     ['new FrameDecoder(no handler)', () => new FrameDecoder(undefined as never), 'ERR_INVALID_ARG_TYPE', /handler/],
     ['new FrameDecoder(handler without pong)', () => new FrameDecoder({ data: noop, ping: noop } as never), 'ERR_INVALID_ARG_TYPE', /handler\.pong/],
@@ -164,7 +146,7 @@ describe.runIf(linux)('a descriptor number reused by another socket', () => {
     const a = await tcpPair();
     const fd = fdOf(a.client);
     setKeepAlive(a.client, { idle: 7000, persist: true });
-    const watcher = watch(a.client, { sampleIntervalMs: 10 });
+    const watcher = watch(a.client, { sampleInterval: 10 });
     const reports: DeathReport[] = [];
     watcher.on('dead', (r) => reports.push(r));
     a.client.destroy();

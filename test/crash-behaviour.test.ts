@@ -6,16 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { watch } from '../src/index';
+import { watch } from '../src/entry/main';
 import { tcpPair } from './helpers/sockets';
 
-const lib = path.resolve(__dirname, '..', 'lib', 'index.js');
+// The library as an application loads it: both public entries.
+const entries = path.resolve(__dirname, '..', 'lib', 'entry');
+const requireLib = `Object.assign({}, require(${JSON.stringify(`${entries}/main.js`)}), require(${JSON.stringify(`${entries}/heartbeat.js`)}))`;
 
 /** Runs a script that sets up a connection, uses the library as `use` says, and has the peer reset it while we write. */
 function unhandledWriteError(use: string): { status: number | null; stderr: string } {
   const script = `
     const net = require('node:net');
-    const t = require(${JSON.stringify(lib)});
+    const t = ${requireLib};
     const server = net.createServer((s) => { s.on('error', () => {}); setTimeout(() => s.resetAndDestroy(), 50); });
     server.listen(0, '127.0.0.1', () => {
       const c = net.connect(server.address().port, '127.0.0.1', () => {
@@ -63,14 +65,14 @@ describe.runIf(process.platform === 'linux')('no code generation', () => {
   it('every socket call and a watcher work under --disallow-code-generation-from-strings', () => {
     const script = `
       const net = require('node:net');
-      const t = require(${JSON.stringify(lib)});
+      const t = ${requireLib};
       const server = net.createServer((s) => s.resume()).listen(0, '127.0.0.1', () => {
         const c = net.connect(server.address().port, '127.0.0.1', () => {
           const out = {};
           out.set = t.setKeepAlive(c, { idle: 2000, interval: 1000, count: 3, userTimeout: 'auto' });
           out.info = t.getTcpInfo(c).state;
           out.error = t.getSocketError(c);
-          const w = t.watch(c, { sampleIntervalMs: 10 });
+          const w = t.watch(c, { sampleInterval: 10 });
           w.on('error', (e) => { out.watcherError = String(e); });
           setTimeout(() => {
             out.sampled = w.lastSample ? w.lastSample.info.state : null;
@@ -103,7 +105,7 @@ describe.runIf(process.platform === 'linux')('an unexpected internal error is su
 
   it("as the watcher's 'error' event when the application listens for it, once", async () => {
     const pair = await tcpPair();
-    const watcher = watch(pair.client, { sampleIntervalMs: 10 });
+    const watcher = watch(pair.client, { sampleInterval: 10 });
     const errors: Error[] = [];
     watcher.on('error', (e) => errors.push(e));
     const boom = new Error('boom');
@@ -122,7 +124,7 @@ describe.runIf(process.platform === 'linux')('an unexpected internal error is su
     };
     process.on('warning', onWarning);
     try {
-      watch(pair.client, { sampleIntervalMs: 10 });
+      watch(pair.client, { sampleInterval: 10 });
       breakLookup(pair.client, new Error('boom'));
       await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
-import { classifyDeath, type DeathReason } from '../src/index';
+import { classifyDeath, type DeathReason } from '../src/entry/main';
 
 /** libuv's number for a code on this OS (what Node puts in err.errno). */
 const uv = (code: string): number => [...getSystemErrorMap()].find(([, [name]]) => name === code)?.[0] as number;
@@ -18,7 +18,6 @@ describe('classifyDeath', () => {
     ['ENETUNREACH', 'network-unreachable', 'kernel'],
     ['ENETDOWN', 'network-unreachable', 'kernel'],
     ['EOF', 'peer-closed', 'peer'],
-    ['ERR_HEARTBEAT_TIMEOUT', 'heartbeat-timeout', 'heartbeat'],
     ['ERR_SOCKET_CLOSED', 'local-destroy', 'local'],
     ['WSAETIMEDOUT', 'keepalive-timeout', 'kernel'],
     ['WSAECONNRESET', 'connection-reset', 'peer'],

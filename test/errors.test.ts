@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
-import { setKeepAlive, getKeepAlive, getSocketError, getTcpInfo } from '../src/index';
+import { setKeepAlive, getKeepAlive, getSocketError, getTcpInfo } from '../src/entry/main';
 import { tcpPair, type Pair } from './helpers/sockets';
 
 const linux = process.platform === 'linux';
@@ -70,8 +70,8 @@ describe.runIf(linux)('bad arguments: TypeError / RangeError with Node codes, no
     ['count a string', { count: '3' }],
     ['count a boolean', { count: true }],
     ['userTimeout a string', { userTimeout: 'never' }],
-    ['enable a number', { enable: 1 }],
-    ['enable a string', { enable: 'yes' }],
+    ['enabled a number', { enabled: 1 }],
+    ['enabled a string', { enabled: 'yes' }],
     ['persist a string', { persist: 'yes' }],
   ];
   it.each(wrongType)('%s → TypeError ERR_INVALID_ARG_TYPE', (_name, options) => {

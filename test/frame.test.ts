@@ -3,7 +3,7 @@
 // frame costs in memory is measured on the heap in channel-hostile.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { rawFrame } from './helpers/frames';
-import { FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from '../src/index';
+import { FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from '../src/entry/protocol';
 
 function collect(max?: number) {
   const seen: string[] = [];

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { retainedBytes } from './helpers/memory';
-import { FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from '../src/index';
+import { FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, encodePingPong } from '../src/entry/protocol';
 
 const MAX = 4096;
 

@@ -2,10 +2,11 @@
 // shared table is swept by hand, so every assertion is exact (no wall-clock
 // slack) and cannot be upset by a loaded machine.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Heartbeat, heartbeatWebSocket, type HeartbeatDeath } from '../src/index';
+import { Heartbeat } from '../src/heartbeat';
+import { heartbeatWebSocket, type HeartbeatDeath } from '../src/entry/heartbeat';
 import { table, useClock } from '../src/heartbeat/scheduler';
 
-const TIMING = { idle: 100, interval: 50, probes: 2, jitter: 0 }; // bound 200 ms
+const TIMING = { idle: 100, interval: 50, count: 2, jitter: 0 }; // bound 200 ms
 
 let now = 0;
 let restore: () => void;
@@ -39,7 +40,7 @@ describe('Heartbeat engine (controlled clock)', () => {
     const start = now;
     const hb = new Heartbeat({ sendPing: (seq, ts) => pings.push([seq, ts - start]) }, TIMING);
     const dead = deaths(hb);
-    expect(hb.boundMs).toBe(200);
+    expect(hb.bound).toBe(200);
     await advance(99);
     expect(pings).toEqual([]);
     await advance(1);
@@ -51,23 +52,23 @@ describe('Heartbeat engine (controlled clock)', () => {
     await advance(49);
     expect(dead).toEqual([]);
     await advance(1);
-    expect(dead).toEqual([expect.objectContaining({ silentMs: 200, boundMs: 200, unansweredPings: 2, lastSeq: 2 })]);
+    expect(dead).toEqual([expect.objectContaining({ silence: 200, bound: 200, unansweredPings: 2, lastSeq: 2 })]);
     expect(hb.dead).toBe(true);
   });
 
   it('measures RTT from the echoed timestamp with RFC 6298 weights, exactly', async () => {
     const sent: Array<[number, number]> = [];
-    const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, { idle: 100, interval: 100, probes: 5, jitter: 0 });
+    const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, { idle: 100, interval: 100, count: 5, jitter: 0 });
     await advance(100);
     await advance(10);
     hb.pong(...(sent[0] as [number, number])); // 10 ms
-    expect(hb.rtt).toEqual({ lastMs: 10, smoothedMs: 10, varianceMs: 5, samples: 1 });
+    expect(hb.rtt).toEqual({ last: 10, smoothed: 10, variance: 5, samples: 1 });
     await advance(90); // the next PING: idle (100 ms) after the last send, the first PING
     expect(sent).toHaveLength(2);
     await advance(20);
     hb.pong(...(sent[1] as [number, number])); // 20 ms
     // var = 0.75 × 5 + 0.25 × |10 − 20| = 6.25; srtt = 0.875 × 10 + 0.125 × 20 = 11.25
-    expect(hb.rtt).toEqual({ lastMs: 20, smoothedMs: 11.25, varianceMs: 6.25, samples: 2 });
+    expect(hb.rtt).toEqual({ last: 20, smoothed: 11.25, variance: 6.25, samples: 2 });
     hb.stop();
   });
 
@@ -83,25 +84,25 @@ describe('Heartbeat engine (controlled clock)', () => {
       tx.sentData(); // a dead connection we keep writing into
     });
     expect(rxDead).toEqual([]);
-    expect(txDead).toEqual([expect.objectContaining({ silentMs: 200 })]);
+    expect(txDead).toEqual([expect.objectContaining({ silence: 200 })]);
     rx.stop();
   });
 
   it('a PONG for seq N acknowledges every PING <= N; duplicates, stale and unknown PONGs give no RTT sample', async () => {
     const sent: Array<[number, number]> = [];
-    const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, { idle: 20, interval: 20, probes: 50, jitter: 0 });
+    const hb = new Heartbeat({ sendPing: (seq, ts) => sent.push([seq, ts]) }, { idle: 20, interval: 20, count: 50, jitter: 0 });
     await advance(60);
     expect(sent.map(([seq]) => seq)).toEqual([1, 2, 3]);
     const [[s1, t1], [s2, t2], [s3, t3]] = sent as [[number, number], [number, number], [number, number]];
     hb.pong(9999, t3); // never sent: acknowledges nothing
     expect(hb.rtt.samples).toBe(0);
     hb.pong(s2, t2); // acknowledges 1 and 2
-    expect(hb.rtt).toMatchObject({ samples: 1, lastMs: 20 });
+    expect(hb.rtt).toMatchObject({ samples: 1, last: 20 });
     hb.pong(s1, t1); // out of order: already acknowledged
     hb.pong(s2, t2); // duplicate
     expect(hb.rtt.samples).toBe(1);
     hb.pong(s3, t3);
-    expect(hb.rtt).toMatchObject({ samples: 2, lastMs: 0 });
+    expect(hb.rtt).toMatchObject({ samples: 2, last: 0 });
     hb.stop();
   });
 
@@ -153,7 +154,7 @@ describe('Heartbeat engine (controlled clock)', () => {
     };
     const broken = heartbeatWebSocket(ws as never, TIMING);
     const pings: number[] = [];
-    const healthy = new Heartbeat({ sendPing: (seq) => pings.push(seq) }, { ...TIMING, probes: 100 });
+    const healthy = new Heartbeat({ sendPing: (seq) => pings.push(seq) }, { ...TIMING, count: 100 });
     const dead = deaths(broken);
     await advance(200);
     expect(dead).toEqual([expect.objectContaining({ unansweredPings: 2 })]);
@@ -166,7 +167,7 @@ describe('Heartbeat engine (controlled clock)', () => {
     const t = { sendPing: () => {} };
     expect(() => new Heartbeat(t, { idle: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new Heartbeat(t, { interval: '5' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => new Heartbeat(t, { probes: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new Heartbeat(t, { count: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new Heartbeat(t, { jitter: 0.9 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/<= 0.5/) }));
   });
 });

@@ -4,7 +4,7 @@
 // and leave nothing behind when they stop.
 import { describe, expect, it } from 'vitest';
 import type * as net from 'node:net';
-import { checkKeepAlive, getKeepAlive, setKeepAlive, watch, type KeepAliveCheck } from '../src/index';
+import { checkKeepAlive, getKeepAlive, setKeepAlive, watch, type KeepAliveCheck } from '../src/entry/main';
 import { tcpPair } from './helpers/sockets';
 
 const SETTINGS = { idle: 9000, interval: 4000, count: 4, userTimeout: 25_000 };

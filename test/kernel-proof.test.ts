@@ -2,7 +2,7 @@
 // `ss` shows it counts down from the idle time we set.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { setKeepAlive } from '../src/index';
+import { setKeepAlive } from '../src/entry/main';
 import { tcpPair, type Pair } from './helpers/sockets';
 
 function hasSs(): boolean {
@@ -68,11 +68,11 @@ describe.runIf(canRun)('the kernel holds the values (ss -tnoi)', () => {
     expect(second).toBeLessThanOrEqual(125);
   });
 
-  it('enable: false removes the timer', () => {
+  it('enabled: false removes the timer', () => {
     const port = pair.client.localPort as number;
     setKeepAlive(pair.client, { idle: 60_000 });
     expect(keepaliveTimer(port)).toBeDefined();
-    setKeepAlive(pair.client, { enable: false });
+    setKeepAlive(pair.client, { enabled: false });
     expect(keepaliveTimer(port)).toBeUndefined();
   });
 });

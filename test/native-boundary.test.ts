@@ -2,7 +2,8 @@
 // no memory that user code can transfer or detach, and a number that does
 // not fit the OS's socket type is refused before any narrowing conversion.
 import { describe, expect, it } from 'vitest';
-import { bindingPath, getKeepAlive, setKeepAlive } from '../src/index';
+import { bindingPath } from '../src/native';
+import { getKeepAlive, setKeepAlive } from '../src/entry/main';
 import { tcpPair } from './helpers/sockets';
 
 /** The addon's exports as any code in the process can reach them (require of the binary). */

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { setKeepAlive, getKeepAlive, checkKeepAlive, whenKeepAliveApplied } from '../src/index';
+import { setKeepAlive, getKeepAlive, checkKeepAlive, whenKeepAliveApplied } from '../src/entry/main';
 import { listen, tcpPair, type Pair } from './helpers/sockets';
 
 describe.runIf(process.platform === 'linux')("Node's own setKeepAlive", () => {

@@ -61,13 +61,25 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships the compile fallback and the build output, and nothing else', () => {
+  it('ships exactly these groups of files, each for a reason (npm pack)', () => {
     const inPackage = files.map((f) => f.replace(/^package\//, ''));
-    for (const needed of ['binding.gyp', 'native/addon.cc', 'native/tcp_keepalive.h', 'native/platform_linux.cc', 'native/platform_win.cc',
-      'lib/index.js', 'lib/index.mjs', 'lib/index.d.ts', 'lib/index.d.mts', 'package.json', 'README.md']) {
+    // [group, why it ships, which files, present in every pack]
+    const groups: Array<[string, string, RegExp, boolean?]> = [
+      ['the manifest, README, licence', 'what npm and users read', /^(package\.json|README\.md|LICENSE)$/],
+      ['docs/*.md', 'the API reference and the documents the README links to', /^docs\/[\w-]+\.md$/],
+      ['binding.gyp, native/*.cc, native/*.h', 'the compile fallback where no prebuild matches (install runs node-gyp-build)', /^(binding\.gyp|native\/\w+\.(cc|h))$/],
+      ['lib/entry/*', 'the public entries: ".", "./heartbeat", "./protocol", in CommonJS and ESM with types', /^lib\/entry\/\w+\.(js|mjs|d\.ts|d\.mts)$/],
+      ['lib/{common,native,socket,death,heartbeat}/*', 'the library the entries load', /^lib\/(common|native|socket|death|heartbeat)\/[\w-]+\.(js|d\.ts)$/],
+      ['lib/{lab,cli}/**', 'the tcp-keepalive command (compare): loaded only when the command runs', /^lib\/(lab|cli)\/([\w-]+\/)?[\w-]+\.(js|d\.ts)$/],
+      ['prebuilds/PLATFORM-ARCH/*.node', 'binaries that install without a compiler (made by the prebuild scripts)', /^prebuilds\/[\w-]+\/tcp-keepalive(\.(glibc|musl))?\.node$/, false],
+    ];
+    const unexplained = inPackage.filter((f) => !groups.some(([, , re]) => re.test(f)));
+    expect(unexplained).toEqual([]);
+    for (const [group, , re, always = true] of groups) if (always) expect(inPackage.filter((f) => re.test(f)).length, group).toBeGreaterThan(0);
+    for (const needed of ['native/addon.cc', 'native/tcp_keepalive.h', 'native/platform_linux.cc', 'native/platform_win.cc', 'lib/entry/main.js', 'lib/entry/main.mjs',
+      'lib/entry/heartbeat.d.mts', 'lib/entry/protocol.d.ts', 'lib/cli/main.js', 'LICENSE']) {
       expect(inPackage).toContain(needed);
     }
-    expect(inPackage.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('build/'))).toBe(false);
   });
 
   it('installs with no compiler on PATH and loads the stripped prebuild (require and import)', () => {
@@ -90,7 +102,7 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
       const server = net.createServer().listen(0, '127.0.0.1', () => {
         const c = net.connect(server.address().port, '127.0.0.1', () => {
           const s = t.setKeepAlive(c, { idle: 2000, interval: 1000, count: 3 });
-          console.log(JSON.stringify({ path: t.bindingPath(), s }));
+          console.log(JSON.stringify({ path: require(require.resolve('tcp-keepalive').replace(/entry.main\.js$/, 'native')).bindingPath(), s }));
           c.destroy(); server.close();
         });
       });`;
@@ -103,10 +115,10 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
 
     const esm = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', "import { setKeepAlive, bindingPath } from 'tcp-keepalive'; console.log(typeof setKeepAlive, bindingPath());"],
+      ['--input-type=module', '-e', "import { setKeepAlive } from 'tcp-keepalive'; import { createHeartbeat } from 'tcp-keepalive/heartbeat'; import { FrameDecoder } from 'tcp-keepalive/protocol'; console.log(typeof setKeepAlive, typeof createHeartbeat, typeof FrameDecoder);"],
       { cwd: app, env, encoding: 'utf8' },
     );
-    expect(esm).toMatch(/^function .*prebuilds/);
+    expect(esm.trim()).toBe('function function function');
   });
 
   it('without any binary, the error names what was looked for and how to fix it', () => {
@@ -116,7 +128,7 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
     fs.rmSync(path.join(bare, 'package', 'prebuilds'), { recursive: true, force: true });
     fs.symlinkSync(path.join(root, 'node_modules', 'node-gyp-build'), path.join(bare, 'node_modules', 'node-gyp-build'));
     const script = `
-      const t = require('./package');
+      const t = require('./package/lib/entry/main.js');
       try { t.getKeepAlive(0); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: bare, encoding: 'utf8' })) as { code: string; message: string };
     expect(out.code).toBe('ERR_TCP_KEEPALIVE_BINDING');

@@ -3,7 +3,7 @@
 // code and nothing changed in the kernel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { getKeepAlive, setKeepAlive, type KeepAliveOptions } from '../src/index';
+import { getKeepAlive, setKeepAlive, type KeepAliveOptions } from '../src/entry/main';
 import { tcpPair, type Pair } from './helpers/sockets';
 
 const up = (ms: number): number => Math.ceil(Math.ceil(ms) / 1000) * 1000;
@@ -20,7 +20,7 @@ describe.runIf(process.platform === 'linux')('setKeepAlive properties (Linux)', 
   const time = fc.double({ min: 1, max: 32_767_000, noNaN: true });
   const valid = fc.record(
     {
-      enable: fc.boolean(),
+      enabled: fc.boolean(),
       idle: time,
       interval: time,
       count: fc.integer({ min: 1, max: 127 }),
@@ -34,7 +34,7 @@ describe.runIf(process.platform === 'linux')('setKeepAlive properties (Linux)', 
       fc.property(valid, (options: KeepAliveOptions) => {
         const before = getKeepAlive(pair.client);
         const expected = {
-          enabled: options.enable !== false,
+          enabled: options.enabled !== false,
           idle: options.idle === undefined ? before.idle : up(options.idle),
           interval: options.interval === undefined ? before.interval : up(options.interval),
           count: options.count ?? before.count,
@@ -72,7 +72,7 @@ describe.runIf(process.platform === 'linux')('setKeepAlive properties (Linux)', 
     fc.record({ userTimeout: fc.oneof(fc.integer({ max: -1 }), fc.maxSafeNat().filter((x) => x >= 2 ** 31), fc.constant(NaN)) }),
     fc.record({ idle: wrongType }),
     fc.record({ count: wrongType }),
-    fc.record({ enable: fc.oneof(fc.integer(), fc.string()) }),
+    fc.record({ enabled: fc.oneof(fc.integer(), fc.string()) }),
     fc.record({ [`x${Math.random().toString(36).slice(2, 6)}`]: fc.anything() }),
   );
 

@@ -4,8 +4,7 @@
  * @packageDocumentation
  */
 import type * as http2 from 'node:http2';
-import { invalidArgType } from '../errors';
-import { functionArg, optionsObject } from '../validate';
+import { functionArg, invalidArgType, optionsObject } from '../common';
 import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions, type HeartbeatTransport } from './engine';
 import { clock } from './scheduler';
 
@@ -149,7 +148,7 @@ export function createHeartbeat(options: GenericHeartbeatOptions): Heartbeat {
   return heartbeat;
 }
 
-const TIMING_OPTIONS = ['idle', 'interval', 'probes', 'jitter', 'sendPings'];
+const TIMING_OPTIONS = ['idle', 'interval', 'count', 'jitter', 'sendPings'];
 const ADAPTER_OPTIONS: ReadonlySet<string> = new Set([...TIMING_OPTIONS, 'onDead']);
 const GENERIC_OPTIONS: ReadonlySet<string> = new Set([...ADAPTER_OPTIONS, 'sendPing', 'isDraining']);
 

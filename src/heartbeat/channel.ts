@@ -5,10 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
-import { libraryError } from '../errors';
-import { integerArg, netSocket, optionsObject } from '../validate';
-import type { KeepAliveOptions } from '../options';
-import { validateWatchOptions, watch, type DeathReport, type Watcher } from '../watcher';
+import { integerArg, libraryError, netSocket, optionsObject } from '../common';
+import { validateWatchOptions, watch, type DeathReport, type Watcher } from '../death';
+import type { KeepAliveOptions } from '../socket';
 import { deadlines, type DeadlineOwner } from './deadlines';
 import { Heartbeat, validateHeartbeatOptions, type HeartbeatDeath, type HeartbeatOptions, type RttEstimate } from './engine';
 import { DEFAULT_MAX_FRAME_BYTES, MAX_FRAME_LIMIT, FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello, pingPongFrame } from './frame';
@@ -23,7 +22,7 @@ export interface ChannelOptions {
   /** Kernel keep-alive applied to the socket too (belt and braces). */
   keepAlive?: KeepAliveOptions;
   /** The watcher's sampling period, ms (see {@link watch}). */
-  sampleIntervalMs?: number;
+  sampleInterval?: number;
   /**
    * How fast the peer may PING (token bucket); a faster peer is a protocol
    * error ('ping-flood') and the connection is destroyed. Default 10/s with
@@ -35,14 +34,14 @@ export interface ChannelOptions {
    * (counted from 'connect', or from the channel's creation on a connected
    * socket), else 'hello-timeout'. Default 10 000.
    */
-  helloTimeoutMs?: number;
+  helloTimeout?: number;
   /**
    * A frame the peer started must be complete within this many ms, else
    * 'frame-timeout': trickling bytes keeps the heartbeat content (any byte is
    * liveness) but cannot hold a connection forever. Default 30 000 (a full
    * 1 MiB frame at ~35 KB/s).
    */
-  frameTimeoutMs?: number;
+  frameTimeout?: number;
 }
 
 /** The keys of {@link ChannelOptions}. */
@@ -50,10 +49,10 @@ export const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
   'heartbeat',
   'maxFrameBytes',
   'keepAlive',
-  'sampleIntervalMs',
+  'sampleInterval',
   'pingRateLimit',
-  'helloTimeoutMs',
-  'frameTimeoutMs',
+  'helloTimeout',
+  'frameTimeout',
 ]);
 
 const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
@@ -70,20 +69,27 @@ export function validateChannelOptions(options: unknown, sendPingsByDefault = tr
     max: o.maxFrameBytes === undefined ? DEFAULT_MAX_FRAME_BYTES : integerArg('options.maxFrameBytes', o.maxFrameBytes, 1, MAX_FRAME_LIMIT, ' (bytes)'),
     heartbeatOptions: o.heartbeat === false ? (false as const) : validateHeartbeatOptions(o.heartbeat, 'options.heartbeat', sendPingsByDefault),
     pingLimit: validatePingRateLimit(o.pingRateLimit),
-    helloTimeoutMs:
-      o.helloTimeoutMs === undefined ? DEFAULT_HELLO_TIMEOUT_MS : integerArg('options.helloTimeoutMs', o.helloTimeoutMs, 1, MAX_MS, ' (milliseconds)'),
-    frameTimeoutMs:
-      o.frameTimeoutMs === undefined ? DEFAULT_FRAME_TIMEOUT_MS : integerArg('options.frameTimeoutMs', o.frameTimeoutMs, 1, MAX_MS, ' (milliseconds)'),
-    watchOptions: validateWatchOptions({ keepAlive: o.keepAlive, sampleIntervalMs: o.sampleIntervalMs }),
+    helloTimeout:
+      o.helloTimeout === undefined ? DEFAULT_HELLO_TIMEOUT_MS : integerArg('options.helloTimeout', o.helloTimeout, 1, MAX_MS, ' (milliseconds)'),
+    frameTimeout:
+      o.frameTimeout === undefined ? DEFAULT_FRAME_TIMEOUT_MS : integerArg('options.frameTimeout', o.frameTimeout, 1, MAX_MS, ' (milliseconds)'),
+    watchOptions: validateWatchOptions({ keepAlive: o.keepAlive, sampleInterval: o.sampleInterval }),
   };
 }
+
+/**
+ * How a channel reports its death: any reason the socket's watcher knows,
+ * or `'heartbeat-timeout'` detected by `'heartbeat'`, with the heartbeat's
+ * view as `detail` (silence, bound, unanswered PINGs, RTT, event-loop lag).
+ */
+export type ChannelDeathReport = DeathReport<'heartbeat-timeout', 'heartbeat', HeartbeatDeath>;
 
 /** Events of a {@link HeartbeatChannel}. */
 export interface ChannelEvents {
   /** A DATA frame's payload. */
   message: [payload: Buffer];
   /** The connection died (heartbeat, kernel, peer or local); emitted once. */
-  dead: [report: DeathReport];
+  dead: [report: ChannelDeathReport];
   /** The peer broke the protocol; the connection is being destroyed with this error. */
   protocolError: [error: ProtocolError];
   /** The socket closed. */
@@ -112,7 +118,7 @@ const NO_BYTES = Buffer.alloc(0);
  */
 export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements DeadlineOwner {
   readonly socket: net.Socket;
-  readonly watcher: Watcher;
+  readonly watcher: Watcher<'heartbeat-timeout', 'heartbeat', HeartbeatDeath>;
   /** The heartbeat engine, or undefined with `heartbeat: false`. */
   readonly heartbeat: Heartbeat | undefined;
   private readonly decoder: FrameDecoder;
@@ -126,8 +132,8 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
   /** Newest PING not answered yet because a PONG was in flight (-1: none). */
   private pendingPongSeq = -1;
   private pendingPongTimestamp = 0;
-  private readonly helloTimeoutMs: number;
-  private readonly frameTimeoutMs: number;
+  private readonly helloTimeout: number;
+  private readonly frameTimeout: number;
   /** Frames decoded when the current partial frame's deadline was set (-1: no frame deadline). */
   private frameDeadlineAt = -1;
   /** A deadline (HELLO or frame) is set for this channel. */
@@ -138,13 +144,13 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
   constructor(socket: net.Socket, options?: ChannelOptions) {
     super();
     netSocket('socket', socket);
-    const { max, heartbeatOptions, pingLimit, watchOptions, helloTimeoutMs, frameTimeoutMs } = validateChannelOptions(options);
+    const { max, heartbeatOptions, pingLimit, watchOptions, helloTimeout, frameTimeout } = validateChannelOptions(options);
     if (socket.destroyed) throw libraryError('ERR_SOCKET_CLOSED', 'Socket is closed');
     this.pingBucket = pingLimit && new PingBucket(pingLimit);
-    this.helloTimeoutMs = helloTimeoutMs;
-    this.frameTimeoutMs = frameTimeoutMs;
+    this.helloTimeout = helloTimeout;
+    this.frameTimeout = frameTimeout;
     this.socket = socket;
-    this.watcher = watch(socket, watchOptions);
+    this.watcher = watch<'heartbeat-timeout', 'heartbeat', HeartbeatDeath>(socket, watchOptions);
     this.watcher.on('dead', (report) => this.emit('dead', report));
 
     this.heartbeat =
@@ -223,9 +229,9 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
   onDeadline(): void {
     if (this.ended) return;
     if (!this.decoder.helloReceived) {
-      this.violation(new ProtocolError(`no HELLO within ${this.helloTimeoutMs} ms of connecting`, 'hello-timeout'));
+      this.violation(new ProtocolError(`no HELLO within ${this.helloTimeout} ms of connecting`, 'hello-timeout'));
     } else {
-      this.violation(new ProtocolError(`a frame started more than ${this.frameTimeoutMs} ms ago is still incomplete`, 'frame-timeout'));
+      this.violation(new ProtocolError(`a frame started more than ${this.frameTimeout} ms ago is still incomplete`, 'frame-timeout'));
     }
   }
 
@@ -236,7 +242,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
   private readonly startHelloDeadline = (): void => {
     if (this.decoder.helloReceived || this.ended) return;
     this.deadlinePending = true;
-    deadlines.set(this, this.helloTimeoutMs);
+    deadlines.set(this, this.helloTimeout);
   };
 
   /** Keeps the deadline in step with the decoder: HELLO first, then each partial frame from its start. */
@@ -248,7 +254,7 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
       // A new partial frame (the previous one, if any, completed): its own deadline.
       this.frameDeadlineAt = d.frames;
       this.deadlinePending = true;
-      deadlines.set(this, this.frameTimeoutMs);
+      deadlines.set(this, this.frameTimeout);
     } else if (this.deadlinePending) {
       this.deadlinePending = false;
       this.frameDeadlineAt = -1;
@@ -351,11 +357,11 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
 
   private onHeartbeatDeath(death: HeartbeatDeath): void {
     const error = new Error(
-      `heartbeat timeout: nothing received for ${Math.round(death.silentMs)} ms (bound ${death.boundMs} ms, ${death.unansweredPings} PINGs unanswered)`,
+      `heartbeat timeout: nothing received for ${Math.round(death.silence)} ms (bound ${death.bound} ms, ${death.unansweredPings} PINGs unanswered)`,
     ) as HeartbeatTimeoutError;
     error.code = 'ERR_HEARTBEAT_TIMEOUT';
     error.heartbeat = death;
-    this.watcher.declareDead('heartbeat-timeout', { code: 'ERR_HEARTBEAT_TIMEOUT', via: 'heartbeat', heartbeat: death });
+    this.watcher.declareDead({ reason: 'heartbeat-timeout', detectedBy: 'heartbeat', code: 'ERR_HEARTBEAT_TIMEOUT', detail: death });
     this.socket.destroy(error);
   }
 }

@@ -4,6 +4,7 @@
  * is pending, so a connection costs nothing here unless it owes something.
  * @packageDocumentation
  */
+import { SharedTimer } from '../common';
 import { clock } from './scheduler';
 
 /** What is told when its deadline passes. */
@@ -16,32 +17,18 @@ const MAX_TICK_MS = 1000;
 
 class Deadlines {
   private readonly due = new Map<DeadlineOwner, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private tickMs = Infinity;
+  private readonly timer = new SharedTimer(() => this.tick());
 
   /** Sets (or moves) `owner`'s deadline to `timeoutMs` from now; checked every quarter of it at least. */
   set(owner: DeadlineOwner, timeoutMs: number): void {
     this.due.set(owner, clock() + timeoutMs);
     const wanted = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, timeoutMs / 4));
-    if (wanted < this.tickMs) this.restart(wanted);
+    if (wanted < this.timer.periodMs) this.timer.setPeriod(wanted);
   }
 
   /** Removes `owner`'s deadline, if any. */
   clear(owner: DeadlineOwner): void {
-    if (this.due.delete(owner) && this.due.size === 0) this.stop();
-  }
-
-  private restart(tickMs: number): void {
-    if (this.timer) clearInterval(this.timer);
-    this.tickMs = tickMs;
-    this.timer = setInterval(() => this.tick(), tickMs);
-    this.timer.unref();
-  }
-
-  private stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    this.tickMs = Infinity;
+    if (this.due.delete(owner) && this.due.size === 0) this.timer.setPeriod(Infinity);
   }
 
   private tick(): void {
@@ -59,7 +46,7 @@ class Deadlines {
         });
       }
     }
-    if (this.due.size === 0) this.stop();
+    if (this.due.size === 0) this.timer.setPeriod(Infinity);
   }
 }
 

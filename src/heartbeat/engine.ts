@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { EventEmitter } from 'node:events';
-import { booleanArg, integerArg, methodsOf, numberArg, optionsObject } from '../validate';
+import { booleanArg, integerArg, methodsOf, numberArg, optionsObject } from '../common';
 import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner } from './scheduler';
 
 /**
@@ -14,7 +14,7 @@ import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner } from './schedule
  * peer answer) or nothing has been **sent** for `idle` (so the peer's own
  * reaper sees us); while no answer comes, one every `interval`. The
  * connection is declared dead when nothing at all has been received for
- * `idle + interval × probes` — the detection bound — plus at most one
+ * `idle + interval × count` — the detection bound — plus at most one
  * scheduler tick. Any received byte counts as an answer; outgoing traffic
  * never postpones the verdict.
  */
@@ -24,7 +24,7 @@ export interface HeartbeatOptions {
   /** Time between unanswered PINGs, ms. Default 3000. */
   interval?: number;
   /** Unanswered PINGs before the connection is declared dead. Default 3. */
-  probes?: number;
+  count?: number;
   /**
    * Fraction (0..0.5) by which each PING delay is randomly shortened, so
    * thousands of connections do not ping in lock-step. Never lengthens the
@@ -53,11 +53,11 @@ export interface HeartbeatTransport {
 /** Smoothed round-trip time from PONG echoes (RFC 6298 weights), ms. */
 export interface RttEstimate {
   /** Last sample, ms; NaN before the first PONG. */
-  lastMs: number;
+  last: number;
   /** Smoothed RTT, ms; NaN before the first PONG. */
-  smoothedMs: number;
+  smoothed: number;
   /** RTT variation, ms; NaN before the first PONG. */
-  varianceMs: number;
+  variance: number;
   /** PONGs that produced a sample. */
   samples: number;
 }
@@ -65,15 +65,15 @@ export interface RttEstimate {
 /** What the engine knows when it declares death. */
 export interface HeartbeatDeath {
   /** ms without receiving anything when death was declared. */
-  silentMs: number;
-  /** The detection bound, idle + interval × probes, ms. */
-  boundMs: number;
+  silence: number;
+  /** The detection bound, idle + interval × count, ms. */
+  bound: number;
   /** PINGs sent since the last receive. */
   unansweredPings: number;
   /** Highest PING sequence sent. */
   lastSeq: number;
   /** Event-loop lag measured by the scheduler around the verdict, ms. */
-  loopLagMs: number;
+  loopLag: number;
   rtt: RttEstimate;
 }
 
@@ -84,8 +84,8 @@ export interface HeartbeatEvents {
   pong: [seq: number, rttMs: number];
 }
 
-const DEFAULTS = { idle: 10_000, interval: 3000, probes: 3, jitter: 0.1 };
-const HEARTBEAT_OPTIONS = new Set(['idle', 'interval', 'probes', 'jitter', 'sendPings']);
+const DEFAULTS = { idle: 10_000, interval: 3000, count: 3, jitter: 0.1 };
+const HEARTBEAT_OPTIONS = new Set(['idle', 'interval', 'count', 'jitter', 'sendPings']);
 const MAX_MS = 2 ** 31 - 1;
 
 function checkTime(name: string, value: unknown, fallback: number, min: number): number {
@@ -101,7 +101,7 @@ export function validateHeartbeatOptions(options?: HeartbeatOptions, name = 'opt
   return {
     idle: checkTime(`${name}.idle`, o.idle, DEFAULTS.idle, 1),
     interval: checkTime(`${name}.interval`, o.interval, DEFAULTS.interval, 1),
-    probes: o.probes === undefined ? DEFAULTS.probes : integerArg(`${name}.probes`, o.probes, 1, 1000, ' (PINGs)'),
+    count: o.count === undefined ? DEFAULTS.count : integerArg(`${name}.count`, o.count, 1, 1000, ' (PINGs)'),
     jitter: o.jitter === undefined ? DEFAULTS.jitter : numberArg(`${name}.jitter`, o.jitter, 0, 0.5, ' (a fraction of each delay)'),
     sendPings: booleanArg(`${name}.sendPings`, o.sendPings, sendPingsByDefault),
   };
@@ -123,8 +123,8 @@ const STOPPED = 2;
 export class Heartbeat implements RowOwner {
   /** @internal row in the shared table; -1 once stopped */
   row = -1;
-  /** The detection bound: idle + interval × probes, ms. */
-  readonly boundMs: number;
+  /** The detection bound: idle + interval × count, ms. */
+  readonly bound: number;
   private seq = 0;
   private ackedSeq = 0;
   private status = LIVE;
@@ -138,8 +138,8 @@ export class Heartbeat implements RowOwner {
     const methods = methodsOf('transport', transport, ['sendPing'], ['isDraining']);
     this.transport = methods as unknown as HeartbeatTransport;
     const o = validateHeartbeatOptions(options);
-    this.boundMs = o.idle + o.interval * o.probes;
-    table.add(this, o.idle, o.interval, o.probes, o.jitter, o.sendPings);
+    this.bound = o.idle + o.interval * o.count;
+    table.add(this, o.idle, o.interval, o.count, o.jitter, o.sendPings);
   }
 
   /** Something was received (any byte is liveness). O(1), allocation-free. */
@@ -173,7 +173,7 @@ export class Heartbeat implements RowOwner {
 
   /** Round-trip time from PONG echoes. */
   get rtt(): RttEstimate {
-    return this.estimate ? { ...this.estimate } : { lastMs: NaN, smoothedMs: NaN, varianceMs: NaN, samples: 0 };
+    return this.estimate ? { ...this.estimate } : { last: NaN, smoothed: NaN, variance: NaN, samples: 0 };
   }
 
   /** Whether death was declared. */
@@ -183,7 +183,7 @@ export class Heartbeat implements RowOwner {
 
   /** PINGs sent since something was last received. */
   get unansweredPings(): number {
-    return this.row >= 0 ? (table.pings[this.row] as number) : 0;
+    return this.row >= 0 ? table.pings[this.row] : 0;
   }
 
   /** Stops the heartbeat (no more PINGs, no verdict); idempotent. */
@@ -237,7 +237,7 @@ export class Heartbeat implements RowOwner {
   verdictDue(now: number): void {
     const row = this.row;
     if (this.transport.isDraining?.()) {
-      table.lastRx[row] = now - ((table.bound[row] as number) - (table.interval[row] as number));
+      table.lastRx[row] = now - (table.bound[row] - table.interval[row]);
       return;
     }
     table.flags[row] |= VERDICT_PENDING;
@@ -246,13 +246,13 @@ export class Heartbeat implements RowOwner {
       if (this.status !== LIVE || this.row < 0) return;
       const r = this.row;
       table.flags[r] &= ~VERDICT_PENDING;
-      if ((table.flags[r] as number) & RX) return; // the poll delivered something: alive
+      if (table.flags[r] & RX) return; // the poll delivered something: alive
       const death: HeartbeatDeath = {
-        silentMs: clock() - (table.lastRx[r] as number),
-        boundMs: this.boundMs,
-        unansweredPings: table.pings[r] as number,
+        silence: clock() - table.lastRx[r],
+        bound: this.bound,
+        unansweredPings: table.pings[r],
         lastSeq: this.seq,
-        loopLagMs: Math.max(lagAtTick, table.lagMs),
+        loopLag: Math.max(lagAtTick, table.lagMs),
         rtt: this.rtt,
       };
       this.status = DEAD;
@@ -262,15 +262,15 @@ export class Heartbeat implements RowOwner {
   }
 
   private addRttSample(sample: number): void {
-    const e = (this.estimate ??= { lastMs: NaN, smoothedMs: NaN, varianceMs: NaN, samples: 0 });
+    const e = (this.estimate ??= { last: NaN, smoothed: NaN, variance: NaN, samples: 0 });
     if (e.samples === 0) {
-      e.smoothedMs = sample;
-      e.varianceMs = sample / 2;
+      e.smoothed = sample;
+      e.variance = sample / 2;
     } else {
-      e.varianceMs = 0.75 * e.varianceMs + 0.25 * Math.abs(e.smoothedMs - sample);
-      e.smoothedMs = 0.875 * e.smoothedMs + 0.125 * sample;
+      e.variance = 0.75 * e.variance + 0.25 * Math.abs(e.smoothed - sample);
+      e.smoothed = 0.875 * e.smoothed + 0.125 * sample;
     }
-    e.lastMs = sample;
+    e.last = sample;
     e.samples++;
   }
 }

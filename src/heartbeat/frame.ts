@@ -5,8 +5,7 @@
  * buffer no larger than that frame nor than twice the bytes received of it.
  * @packageDocumentation
  */
-import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
-import { functionArg, integerArg } from '../validate';
+import { functionArg, integerArg, invalidArgType, invalidArgValue, outOfRange } from '../common';
 
 /** Frame types. Values are part of the wire format. */
 export const FrameType = {

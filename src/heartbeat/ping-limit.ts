@@ -5,8 +5,7 @@
  * "too_many_pings").
  * @packageDocumentation
  */
-import { invalidArgType, outOfRange } from '../errors';
-import { integerArg, optionsObject } from '../validate';
+import { integerArg, invalidArgType, optionsObject, outOfRange } from '../common';
 import { ProtocolError } from './frame';
 import { clock } from './scheduler';
 

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { performance } from 'node:perf_hooks';
+import { SharedTimer } from '../common';
 
 /** Bits of the `flags` column. */
 export const RX = 1; // something was received since the last sweep
@@ -56,15 +57,14 @@ export class HeartbeatTable {
   lastRx = new Float64Array(64);
   lastTx = new Float64Array(64);
   lastPingAt = new Float64Array(64);
-  bound = new Float64Array(64); // idle + interval × probes
+  bound = new Float64Array(64); // idle + interval × count
   // Delays in float32 (exact to the ms up to 4.6 h; coarser beyond), to keep a row small.
   nextDelay = new Float32Array(64); // before the next PING (jittered)
   idle = new Float32Array(64);
   interval = new Float32Array(64);
   jitter = new Float32Array(64); // fraction by which delays are shortened at random
 
-  private timer: NodeJS.Timeout | undefined;
-  private tickMs = Infinity;
+  private readonly timer = new SharedTimer(() => this.tick());
   private expectedAt = 0;
   /** Time of the current tick (ms, scheduler clock). */
   now = 0;
@@ -73,11 +73,11 @@ export class HeartbeatTable {
 
   /** The sweep period in force, ms. */
   get periodMs(): number {
-    return this.tickMs;
+    return this.timer.periodMs;
   }
 
   /** Adds a row for `owner` with its timing (ms); returns its index. */
-  add(owner: RowOwner, idle: number, interval: number, probes: number, jitter: number, sendPings: boolean): number {
+  add(owner: RowOwner, idle: number, interval: number, count: number, jitter: number, sendPings: boolean): number {
     if (this.size === this.flags.length) this.grow();
     const row = this.size++;
     this.owners[row] = owner;
@@ -91,12 +91,12 @@ export class HeartbeatTable {
     this.idle[row] = idle;
     this.interval[row] = interval;
     this.jitter[row] = jitter;
-    this.bound[row] = idle + interval * probes;
+    this.bound[row] = idle + interval * count;
     this.nextDelay[row] = jittered(idle, jitter);
     // A quarter of the finest delay keeps the added detection latency small.
     const resolutionMs = Math.min(idle, interval) / 4;
     const wanted = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, resolutionMs));
-    if (wanted < this.tickMs) this.restart(wanted);
+    if (wanted < this.timer.periodMs) this.restart(wanted);
     return row;
   }
 
@@ -109,20 +109,20 @@ export class HeartbeatTable {
       const moved = this.owners[last] as RowOwner;
       this.owners[row] = moved;
       moved.row = row;
-      this.flags[row] = this.flags[last] as number;
-      this.pings[row] = this.pings[last] as number;
-      this.lastRx[row] = this.lastRx[last] as number;
-      this.lastTx[row] = this.lastTx[last] as number;
-      this.lastPingAt[row] = this.lastPingAt[last] as number;
-      this.nextDelay[row] = this.nextDelay[last] as number;
-      this.bound[row] = this.bound[last] as number;
-      this.idle[row] = this.idle[last] as number;
-      this.interval[row] = this.interval[last] as number;
-      this.jitter[row] = this.jitter[last] as number;
+      this.flags[row] = this.flags[last];
+      this.pings[row] = this.pings[last];
+      this.lastRx[row] = this.lastRx[last];
+      this.lastTx[row] = this.lastTx[last];
+      this.lastPingAt[row] = this.lastPingAt[last];
+      this.nextDelay[row] = this.nextDelay[last];
+      this.bound[row] = this.bound[last];
+      this.idle[row] = this.idle[last];
+      this.interval[row] = this.interval[last];
+      this.jitter[row] = this.jitter[last];
     }
     this.owners[last] = undefined;
     owner.row = -1;
-    if (this.size === 0) this.stopTimer();
+    if (this.size === 0) this.timer.setPeriod(Infinity);
   }
 
   private grow(): void {
@@ -145,25 +145,16 @@ export class HeartbeatTable {
   }
 
   private restart(tickMs: number): void {
-    if (this.timer) clearInterval(this.timer);
-    this.tickMs = tickMs;
     this.now = clock();
     this.expectedAt = this.now + tickMs;
-    this.timer = setInterval(() => this.tick(), tickMs);
-    this.timer.unref();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    this.tickMs = Infinity;
+    this.timer.setPeriod(tickMs);
   }
 
   private tick(): void {
     const now = clock();
     this.now = now;
     this.lagMs = Math.max(0, now - this.expectedAt);
-    this.expectedAt = now + this.tickMs;
+    this.expectedAt = now + this.timer.periodMs;
     this.sweep(now);
   }
 
@@ -173,13 +164,13 @@ export class HeartbeatTable {
     // Walk downwards: an owner that dies removes its row by swapping in the
     // last one, which has been visited already.
     for (let i = this.size - 1; i >= 0; i--) {
-      let f = flags[i] as number;
+      let f = flags[i];
       if (f & (RX | TX)) {
         if (f & RX) {
           lastRx[i] = now;
           if (pings[i] !== 0) {
             pings[i] = 0; // any reply resets
-            nextDelay[i] = jittered(this.idle[i] as number, this.jitter[i] as number);
+            nextDelay[i] = jittered(this.idle[i], this.jitter[i]);
           }
         }
         if (f & TX) lastTx[i] = now;
@@ -187,17 +178,17 @@ export class HeartbeatTable {
         flags[i] = f;
       }
       if (f & VERDICT_PENDING) continue;
-      if (now - (lastRx[i] as number) >= (bound[i] as number)) {
+      if (now - lastRx[i] >= bound[i]) {
         (owners[i] as RowOwner).verdictDue(now);
         continue;
       }
       if (!(f & SEND_PINGS)) continue;
-      const from = pings[i] === 0 ? Math.min(lastRx[i] as number, lastTx[i] as number) : (lastPingAt[i] as number);
-      if (now - from >= (nextDelay[i] as number)) {
+      const from = pings[i] === 0 ? Math.min(lastRx[i], lastTx[i]) : lastPingAt[i];
+      if (now - from >= nextDelay[i]) {
         lastPingAt[i] = now;
         lastTx[i] = now;
-        if (pings[i] !== 0xffff) pings[i] = (pings[i] as number) + 1;
-        nextDelay[i] = jittered(this.interval[i] as number, this.jitter[i] as number);
+        if (pings[i] !== 0xffff) pings[i] = pings[i] + 1;
+        nextDelay[i] = jittered(this.interval[i], this.jitter[i]);
         (owners[i] as RowOwner).ping(now);
       }
     }

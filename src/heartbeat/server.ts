@@ -5,10 +5,8 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { DeathReport } from '../watcher';
-import { invalidArgType } from '../errors';
-import { functionArg, optionsObject } from '../validate';
-import { CHANNEL_OPTIONS, HeartbeatChannel, validateChannelOptions, type ChannelOptions } from './channel';
+import { functionArg, invalidArgType, optionsObject } from '../common';
+import { CHANNEL_OPTIONS, HeartbeatChannel, validateChannelOptions, type ChannelDeathReport, type ChannelOptions } from './channel';
 
 const SERVER_OPTIONS: ReadonlySet<string> = new Set([...CHANNEL_OPTIONS, 'tls']);
 
@@ -21,7 +19,7 @@ export interface HeartbeatServerOptions extends ChannelOptions {
 /** A net.Server (or tls.Server) whose connections are {@link HeartbeatChannel}s. */
 export type HeartbeatServer = (net.Server | tls.Server) & {
   /** Emitted with the channel and the report when a client was reaped or otherwise died. */
-  on(event: 'reaped', listener: (channel: HeartbeatChannel, report: DeathReport) => void): HeartbeatServer;
+  on(event: 'reaped', listener: (channel: HeartbeatChannel, report: ChannelDeathReport) => void): HeartbeatServer;
   /**
    * A connection could not be set up as a channel (its keep-alive could not
    * be applied, it closed at once, ...): the socket has been destroyed.
@@ -33,7 +31,7 @@ export type HeartbeatServer = (net.Server | tls.Server) & {
 /**
  * Creates a server whose every connection becomes a {@link HeartbeatChannel}.
  * By default the server only answers PINGs and judges (`sendPings: false`):
- * a client silent for idle + interval × probes is reaped (destroyed with
+ * a client silent for idle + interval × count is reaped (destroyed with
  * ERR_HEARTBEAT_TIMEOUT) and `'reaped'` is emitted.
  */
 export function createHeartbeatServer(options: HeartbeatServerOptions, onChannel: (channel: HeartbeatChannel) => void): HeartbeatServer {
@@ -47,9 +45,9 @@ export function createHeartbeatServer(options: HeartbeatServerOptions, onChannel
     heartbeat: r.heartbeatOptions,
     maxFrameBytes: r.max,
     pingRateLimit: r.pingLimit ?? false,
-    helloTimeoutMs: r.helloTimeoutMs,
-    frameTimeoutMs: r.frameTimeoutMs,
-    sampleIntervalMs: r.watchOptions.sampleIntervalMs,
+    helloTimeout: r.helloTimeout,
+    frameTimeout: r.frameTimeout,
+    sampleInterval: r.watchOptions.sampleInterval,
   };
   if (r.watchOptions.keepAlive !== undefined) perConnection.keepAlive = r.watchOptions.keepAlive;
   const server: net.Server | tls.Server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();

@@ -15,11 +15,21 @@ function ip(args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', timeout: IP_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function quietly(fn: () => unknown): void {
+/** Runs a step whose failure means only that there was nothing to do (a process already gone). */
+function ifStillThere(fn: () => unknown): void {
   try {
     fn();
   } catch {
-    // clean-up goes on with the next step
+    // ESRCH and the like: already gone, which is what the step wanted
+  }
+}
+
+/** Deletes a namespace; one that will not go is said (a leftover), and clean-up goes on. */
+function deleteNamespace(name: string): void {
+  try {
+    ip(['netns', 'del', name]);
+  } catch (error) {
+    process.emitWarning(`tcp-keepalive lab: network namespace ${name} could not be deleted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
 }
 
@@ -35,7 +45,7 @@ export function netnsSupport(): { ok: true } | { ok: false; reason: string } {
     ip(['netns', 'del', probe]);
     return { ok: true };
   } catch (error) {
-    quietly(() => ip(['netns', 'del', probe]));
+    ifStillThere(() => ip(['netns', 'del', probe]));
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return { ok: false, reason: `cannot create a network namespace with iproute2 (${message})` };
   }
@@ -81,7 +91,7 @@ export function removeStaleNamespaces(): string[] {
     }
     if (!alive) {
       killAllIn(name);
-      quietly(() => ip(['netns', 'del', name]));
+      deleteNamespace(name);
       removed.push(name);
     }
   }
@@ -95,7 +105,7 @@ function killAllIn(ns: string): void {
   } catch {
     return;
   }
-  for (const pid of pids.split(/\s+/).filter(Boolean)) quietly(() => process.kill(Number(pid), 'SIGKILL'));
+  for (const pid of pids.split(/\s+/).filter(Boolean)) ifStillThere(() => process.kill(Number(pid), 'SIGKILL'));
 }
 
 /**
@@ -211,7 +221,7 @@ export class TestNetwork {
   rebootPeerHost(): void {
     this.cutPath();
     killAllIn(this.peerNs);
-    quietly(() => this.run('peer', ['ss', '-K', 'dst', this.clientAddress]));
+    ifStillThere(() => this.run('peer', ['ss', '-K', 'dst', this.clientAddress])); // nothing to kill is fine
     this.restorePath();
   }
 
@@ -222,7 +232,7 @@ export class TestNetwork {
     live.delete(this);
     for (const ns of [this.clientNs, this.peerNs]) {
       killAllIn(ns);
-      quietly(() => ip(['netns', 'del', ns]));
+      deleteNamespace(ns);
     }
   }
 }

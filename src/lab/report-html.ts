@@ -4,7 +4,9 @@
  * marked, and the table.
  * @packageDocumentation
  */
-import { METHODS, SCENARIOS, type LabResult } from './compare';
+import { METHODS } from './methods';
+import type { LabResult } from './run';
+import { SCENARIOS } from './scenarios';
 import { cellOf } from './report-text';
 
 const COLOURS: Record<string, string> = {
@@ -26,7 +28,7 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s
 export function renderHtml(result: LabResult): string {
   const methods = METHODS.filter((m) => result.rows.some((r) => r.method === m.name));
   const scenarios = SCENARIOS.filter((sc) => result.rows.some((r) => r.scenario === sc.name));
-  const cap = result.bounds.capMs;
+  const cap = result.bounds.cap;
   const labelW = 250;
   const plotW = 640;
   const barH = 14;
@@ -47,21 +49,21 @@ export function renderHtml(result: LabResult): string {
       const row = result.rows.find((r) => r.scenario === sc.name && r.method === m.name);
       if (!row) continue;
       parts.push(`<text x="16" y="${y + 11}" font-size="11" fill="#333">${esc(m.name)}</text>`);
-      if (row.detected && row.detectionMs !== null) {
+      if (row.detected && row.detectedAfter !== null) {
         const fill = row.falseDeath ? '#d62728' : (COLOURS[m.name] ?? '#555');
         parts.push(
-          `<rect class="bar detected" data-scenario="${sc.name}" data-method="${m.name}" x="${labelW}" y="${y}" width="${Math.max(2, x(row.detectionMs) - labelW)}" height="${barH}" fill="${fill}"><title>${esc(`${m.title}: ${s(row.detectionMs)} ${row.code ?? ''} ${row.reason ?? ''}`)}</title></rect>`,
+          `<rect class="bar detected" data-scenario="${sc.name}" data-method="${m.name}" x="${labelW}" y="${y}" width="${Math.max(2, x(row.detectedAfter) - labelW)}" height="${barH}" fill="${fill}"><title>${esc(`${m.title}: ${s(row.detectedAfter)} ${row.code ?? ''} ${row.reason ?? ''}`)}</title></rect>`,
         );
-        parts.push(`<text x="${x(row.detectionMs) + 4}" y="${y + 11}" font-size="10" fill="#333">${esc(`${s(row.detectionMs)} ${row.code ?? ''}`)}${row.falseDeath ? ' FALSE DEATH' : ''}</text>`);
+        parts.push(`<text x="${x(row.detectedAfter) + 4}" y="${y + 11}" font-size="10" fill="#333">${esc(`${s(row.detectedAfter)} ${row.code ?? ''}`)}${row.falseDeath ? ' FALSE DEATH' : ''}</text>`);
       } else {
         parts.push(
           `<rect class="bar undetected" data-scenario="${sc.name}" data-method="${m.name}" x="${labelW}" y="${y + 5}" width="${plotW}" height="4" fill="#ddd"/>`,
         );
-        const note = sc.transient ? 'no death (correct)' : row.boundMs === null ? 'cannot detect' : 'MISSED';
+        const note = sc.transient ? 'no death (correct)' : row.bound === null ? 'cannot detect' : 'MISSED';
         parts.push(`<text x="${labelW + plotW - 4}" y="${y + 11}" font-size="10" text-anchor="end" fill="#999">${note} within ${s(cap)}</text>`);
       }
-      if (row.boundMs !== null) {
-        parts.push(`<line class="bound" x1="${x(row.boundMs)}" x2="${x(row.boundMs)}" y1="${y - 2}" y2="${y + barH + 2}" stroke="#000" stroke-width="2"><title>bound ${s(row.boundMs)}</title></line>`);
+      if (row.bound !== null) {
+        parts.push(`<line class="bound" x1="${x(row.bound)}" x2="${x(row.bound)}" y1="${y - 2}" y2="${y + barH + 2}" stroke="#000" stroke-width="2"><title>bound ${s(row.bound)}</title></line>`);
       }
       y += barH + 4;
     }
@@ -78,8 +80,8 @@ export function renderHtml(result: LabResult): string {
       const cells = methods.map((m) => {
         const row = result.rows.find((r) => r.scenario === sc.name && r.method === m.name);
         if (!row) return '<td></td>';
-        const cell = cellOf(row, result.settings.marginMs);
-        const bound = row.boundMs === null ? '' : `<br><small>bound ${s(row.boundMs)}</small>`;
+        const cell = cellOf(row, result.settings.margin);
+        const bound = row.bound === null ? '' : `<br><small>bound ${s(row.bound)}</small>`;
         return `<td class="${cell.colour}">${esc(cell.text)}${bound}</td>`;
       });
       return `<tr><th>${esc(sc.title)}</th>${cells.join('')}</tr>`;
@@ -101,7 +103,7 @@ td.green{background:#e8f5e9}td.red{background:#fdecea}td.yellow{background:#fff8
 </style></head><body>
 <h1>Which mechanism notices a dead peer, and how fast?</h1>
 <p>Scale <b>${esc(result.scale)}</b>, ${esc(result.mode)} mode, ${esc(result.startedAt)}. Machine: ${esc(result.machine.platform)}, kernel ${esc(result.machine.kernel)}, Node ${esc(result.machine.node)}, ${result.machine.cpus} × ${esc(result.machine.cpuModel)}.</p>
-<p>Kernel keep-alive idle ${st.keepAlive.idle} ms, interval ${st.keepAlive.interval} ms, count ${st.keepAlive.count}; user timeout ${esc(String(st.userTimeout))}; Node's setKeepAlive(true, ${st.nodeIdle}); heartbeat idle ${st.heartbeat.idle} ms, interval ${st.heartbeat.interval} ms, probes ${st.heartbeat.probes}. Bars: time from the fault to the report; black marks: each method's theoretical bound.</p>
+<p>Kernel keep-alive idle ${st.keepAlive.idle} ms, interval ${st.keepAlive.interval} ms, count ${st.keepAlive.count}; user timeout ${esc(String(st.userTimeout))}; Node's setKeepAlive(true, ${st.nodeIdle}); heartbeat idle ${st.heartbeat.idle} ms, interval ${st.heartbeat.interval} ms, count ${st.heartbeat.count}. Bars: time from the fault to the report; black marks: each method's theoretical bound.</p>
 <p>${legend}</p>
 ${svg}
 ${table}

@@ -2,7 +2,9 @@
  * The comparison as a terminal table: scenarios down, methods across.
  * @packageDocumentation
  */
-import { METHODS, SCENARIOS, type LabResult, type LabRow } from './compare';
+import { METHODS } from './methods';
+import type { LabResult, LabRow } from './run';
+import { SCENARIOS } from './scenarios';
 
 const ANSI = { green: '\x1b[32m', red: '\x1b[31m', yellow: '\x1b[33m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
 
@@ -11,14 +13,14 @@ function seconds(ms: number): string {
 }
 
 /** The cell of one method in one scenario, and its colour. */
-export function cellOf(row: LabRow, marginMs: number): { text: string; colour: keyof typeof ANSI } {
-  if (row.falseDeath) return { text: `FALSE DEATH ${row.detectionMs === null ? '' : seconds(row.detectionMs)}`.trim(), colour: 'red' };
+export function cellOf(row: LabRow, margin: number): { text: string; colour: keyof typeof ANSI } {
+  if (row.falseDeath) return { text: `FALSE DEATH ${row.detectedAfter === null ? '' : seconds(row.detectedAfter)}`.trim(), colour: 'red' };
   if (!row.detected) {
     if (row.scenario === 'transient') return { text: 'alive', colour: 'green' };
-    return { text: row.boundMs === null ? '—' : 'missed', colour: row.boundMs === null ? 'dim' : 'red' };
+    return { text: row.bound === null ? '—' : 'missed', colour: row.bound === null ? 'dim' : 'red' };
   }
-  const late = row.boundMs !== null && (row.detectionMs as number) > row.boundMs + marginMs;
-  return { text: `${seconds(row.detectionMs as number)} ${row.code ?? row.reason ?? ''}`.trim(), colour: late ? 'yellow' : 'green' };
+  const late = row.bound !== null && (row.detectedAfter as number) > row.bound + margin;
+  return { text: `${seconds(row.detectedAfter as number)} ${row.code ?? row.reason ?? ''}`.trim(), colour: late ? 'yellow' : 'green' };
 }
 
 /** Renders the table; `colour` adds ANSI colours. */
@@ -31,7 +33,7 @@ export function renderTable(result: LabResult, colour: boolean): string {
     { text: s.name, colour: 'bold' as const },
     ...methods.map((m) => {
       const row = result.rows.find((r) => r.scenario === s.name && r.method === m.name);
-      return row ? cellOf(row, result.settings.marginMs) : { text: '', colour: 'dim' as const };
+      return row ? cellOf(row, result.settings.margin) : { text: '', colour: 'dim' as const };
     }),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as { text: string }).text.length)));
@@ -42,9 +44,9 @@ export function renderTable(result: LabResult, colour: boolean): string {
   const b = result.bounds;
   out.push(
     '',
-    `Detection time from the fault, and the error. — = this method cannot detect it; missed = it should have within the cap (${seconds(b.capMs)}); alive = no false death in the transient outage.`,
+    `Detection time from the fault, and the error. — = this method cannot detect it; missed = it should have within the cap (${seconds(b.cap)}); alive = no false death in the transient outage.`,
     `Bounds: keep-alive ${seconds(b.keepAlive)} (idle ${result.settings.keepAlive.idle} + ${result.settings.keepAlive.count} × ${result.settings.keepAlive.interval} ms), ` +
-      `user timeout ${seconds(b.userTimeout)}, Node's setKeepAlive ${seconds(b.node)} (its interval 1 s × 10), heartbeat ${seconds(b.heartbeat)}; transient outage ${seconds(b.transientMs)}.`,
+      `user timeout ${seconds(b.userTimeout)}, Node's setKeepAlive ${seconds(b.node)} (its interval 1 s × 10), heartbeat ${seconds(b.heartbeat)}; transient outage ${seconds(b.transientOutage)}.`,
     `Methods: ${methods.map((m) => `${m.name} = ${m.title}`).join('; ')}.`,
   );
   if (result.skipped.length) out.push('', paint(`Skipped: ${result.skipped.map((s) => `${s.scenario} (${s.why})`).join('; ')}`, 'yellow'));

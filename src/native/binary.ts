@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import * as path from 'node:path';
-import { libraryError } from '../errors';
+import { libraryError } from '../common';
 import { CONTRACT } from './contract';
 
 /** An inclusive range, in the public API's units (ms, probes). */

@@ -6,7 +6,7 @@
  * so nothing can transfer or detach it.
  * @packageDocumentation
  */
-import { libraryError, systemError } from '../errors';
+import { libraryError, systemError } from '../common';
 import { binding, type Failure, type NativeBinding } from './binary';
 import { CONTRACT, Slot, Status } from './contract';
 

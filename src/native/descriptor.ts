@@ -5,8 +5,7 @@
  */
 import type * as net from 'node:net';
 import { binding } from './binary';
-import { invalidArgType, libraryError, outOfRange } from '../errors';
-import { isNetSocket } from '../validate';
+import { invalidArgType, isNetSocket, libraryError, outOfRange } from '../common';
 
 /**
  * What the functions of this library accept: a `net.Socket` (from

@@ -4,8 +4,7 @@
  * records), the contract generated from native/tcp_keepalive.h, and finding
  * the OS socket behind a net.Socket. The only layer that talks to the addon.
  *
- * May import: the common helpers (../errors, ../validate) and Node. Nothing
- * above it.
+ * May import: ../common and Node. Nothing above it.
  * @packageDocumentation
  */
 export { binding, bindingPath, type NativeBinding, type OsLimits, type Range } from './binary';

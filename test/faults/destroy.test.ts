@@ -3,14 +3,14 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { HeartbeatChannel, type DeathReport } from '../../src/index';
+import { type ChannelDeathReport, HeartbeatChannel } from '../../src/entry/heartbeat';
 import { table } from '../../src/heartbeat/scheduler';
-import { liveWatcherCount } from '../../src/watcher';
-import { startChannelPeer } from '../../src/lab/actors';
-import type { Actor } from '../../src/lab/actor';
+import { sampledCount as liveWatcherCount } from '../../src/death';
+import { startChannelPeer } from '../helpers/harness';
+import type { Actor } from '../helpers/harness';
 import { sleep } from '../helpers/lab';
 
-const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms
+const HB = { idle: 100, interval: 100, count: 2, jitter: 0 }; // bound 300 ms
 const KEEPALIVE = { idle: 1000, interval: 1000, count: 2 };
 
 let peer: { actor: Actor; host: string; port: number };
@@ -31,13 +31,13 @@ afterEach(() => {
 /** Listeners a socket has of its own (Node's), before anything is attached. */
 let ownListeners = 0;
 
-async function open(): Promise<{ socket: net.Socket; channel: HeartbeatChannel; deaths: DeathReport[]; messagesAfterDestroy: () => number }> {
+async function open(): Promise<{ socket: net.Socket; channel: HeartbeatChannel; deaths: ChannelDeathReport[]; messagesAfterDestroy: () => number }> {
   const socket = net.connect(peer.port, peer.host);
   sockets.push(socket);
   ownListeners = listeners(socket);
   socket.on('error', () => {});
-  const channel = new HeartbeatChannel(socket, { heartbeat: HB, keepAlive: KEEPALIVE, sampleIntervalMs: 10 });
-  const deaths: DeathReport[] = [];
+  const channel = new HeartbeatChannel(socket, { heartbeat: HB, keepAlive: KEEPALIVE, sampleInterval: 10 });
+  const deaths: ChannelDeathReport[] = [];
   channel.on('dead', (r) => deaths.push(r));
   let late = 0;
   channel.on('message', () => {
@@ -60,7 +60,7 @@ describe.runIf(process.platform === 'linux')('a socket destroyed while watcher a
     baseline.watchers = liveWatcherCount();
   });
 
-  async function expectReleased(socket: net.Socket, deaths: DeathReport[], reason: string): Promise<void> {
+  async function expectReleased(socket: net.Socket, deaths: ChannelDeathReport[], reason: string): Promise<void> {
     await sleep(3 * 300); // three heartbeat bounds, ninety sampler periods
     expect(deaths).toHaveLength(1);
     expect(deaths[0]?.reason).toBe(reason);

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { Actor } from '../../src/lab/actor';
-import { FrameType, encodeFrame, encodeHello } from '../../src/index';
+import { Actor } from '../helpers/harness';
+import { FrameType, encodeFrame, encodeHello } from '../../src/entry/protocol';
 import { sleep } from '../helpers/time';
 
-const lib = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
+const lib = path.resolve(__dirname, '..', '..', 'lib', 'entry', 'heartbeat.js');
 const MiB = 1024 * 1024;
 
 // The server: the library's createHeartbeatServer with its defaults (1 MiB
@@ -20,7 +20,7 @@ const serverScript = `
   const { createInterface } = require('node:readline');
   const say = (type, f = {}) => process.stdout.write(JSON.stringify({ type, at: Date.now(), ...f }) + '\\n');
   let messages = 0, protocolErrors = 0;
-  const server = t.createHeartbeatServer({ heartbeat: false, frameTimeoutMs: 60000 }, (ch) => {
+  const server = t.createHeartbeatServer({ heartbeat: false, frameTimeout: 60000 }, (ch) => {
     ch.on('message', () => messages++);
     ch.on('protocolError', () => protocolErrors++);
   });

@@ -6,15 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
-import { HeartbeatChannel, type DeathReport } from '../../src/index';
+import { type ChannelDeathReport, HeartbeatChannel } from '../../src/entry/heartbeat';
 import { table } from '../../src/heartbeat/scheduler';
-import { liveWatcherCount } from '../../src/watcher';
-import { startChannelPeer } from '../../src/lab/actors';
-import type { Actor } from '../../src/lab/actor';
+import { sampledCount as liveWatcherCount } from '../../src/death';
+import { startChannelPeer } from '../helpers/harness';
+import type { Actor } from '../helpers/harness';
 import { sleep } from '../helpers/lab';
 
 const PER_PEER = 5000;
-const HB = { idle: 1000, interval: 500, probes: 2, jitter: 0.1 }; // bound 2 s
+const HB = { idle: 1000, interval: 500, count: 2, jitter: 0.1 }; // bound 2 s
 const BOUND = 2000;
 const KEEPALIVE = { idle: 5000, interval: 1000, count: 3 };
 
@@ -22,7 +22,7 @@ interface Conn {
   socket: net.Socket;
   channel: HeartbeatChannel;
   peer: 'hang' | 'crash';
-  deaths: Array<{ at: number; report: DeathReport }>;
+  deaths: Array<{ at: number; report: ChannelDeathReport }>;
 }
 
 /**
@@ -53,7 +53,7 @@ async function connectAll(port: number, n: number, peer: Conn['peer'], into: Con
     for (let i = done; i < Math.min(n, done + BATCH); i++) {
       const socket = net.connect(port, '127.0.0.1');
       socket.on('error', () => {}); // the channel reports every death through 'dead'
-      const channel = new HeartbeatChannel(socket, { heartbeat: HB, keepAlive: KEEPALIVE, sampleIntervalMs: 1000 });
+      const channel = new HeartbeatChannel(socket, { heartbeat: HB, keepAlive: KEEPALIVE, sampleInterval: 1000 });
       const conn: Conn = { socket, channel, peer, deaths: [] };
       channel.on('dead', (report) => conn.deaths.push({ at: Date.now(), report }));
       into.push(conn);

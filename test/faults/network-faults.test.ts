@@ -3,14 +3,14 @@
 // nothing and lose nothing; a death with a write pending is reported once,
 // the write fails, nothing escapes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestNetwork } from '../../src/lab/netns';
-import { startChannelPeer, startClient } from '../../src/lab/actors';
-import type { Actor, ActorEvent } from '../../src/lab/actor';
+import { TestNetwork } from '../helpers/harness';
+import { startChannelPeer, startClient } from '../helpers/harness';
+import type { Actor, ActorEvent } from '../helpers/harness';
 import { canUseNetns } from '../helpers/netns';
 import { sleep } from '../helpers/lab';
 
 const KEEPALIVE = { idle: 1000, interval: 1000, count: 3, userTimeout: 'auto' as const }; // 4 s
-const HEARTBEAT = { idle: 1000, interval: 1000, probes: 2, jitter: 0.1 }; // 3 s
+const HEARTBEAT = { idle: 1000, interval: 1000, count: 2, jitter: 0.1 }; // 3 s
 // Outages of 1 s, two kinds:
 // - 'remote': packets are silently dropped past the client's link (the peer
 //   host loses its address for the outage). All three mechanisms on, with
@@ -30,7 +30,7 @@ const OUTAGE_SETTINGS = {
   remote: { keepAlive: KEEPALIVE, heartbeat: HEARTBEAT, label: 'heartbeat 3 s, keep-alive + user timeout 4 s' },
   link: {
     keepAlive: { idle: 2000, interval: 1000, count: 3 },
-    heartbeat: { idle: 1500, interval: 1000, probes: 3, jitter: 0.1 },
+    heartbeat: { idle: 1500, interval: 1000, count: 3, jitter: 0.1 },
     label: 'heartbeat 4.5 s, keep-alive 5 s, no user timeout',
   },
 } as const;
@@ -53,7 +53,7 @@ describe.runIf(canUseNetns)('network faults (namespaces)', () => {
     network = TestNetwork.create();
     const peer = await startChannelPeer(network, { echo: true });
     actors.push(peer.actor);
-    const client = await startClient(network, { port: peer.port, keepAlive: settings.keepAlive, heartbeat: settings.heartbeat, watchSampleMs: 250 });
+    const client = await startClient(network, { port: peer.port, keepAlive: settings.keepAlive, heartbeat: settings.heartbeat, watchSampleInterval: 250 });
     actors.push(client);
     client.send({ cmd: 'write-every', ms: 20, bytes: 1000 }); // 50 kB/s out, echoed back
 
@@ -103,8 +103,8 @@ describe.runIf(canUseNetns)('network faults (namespaces)', () => {
     const peer = await startChannelPeer(network, {});
     actors.push(peer.actor);
     // A plain socket (kernel keep-alive + user timeout + watcher) and a channel (heartbeat + keep-alive).
-    const plain = await startClient(network, { port: peer.port, keepAlive: { ...KEEPALIVE, userTimeout: 3000 }, watchSampleMs: 250 });
-    const channel = await startClient(network, { port: peer.port, keepAlive: KEEPALIVE, heartbeat: HEARTBEAT, watchSampleMs: 250 });
+    const plain = await startClient(network, { port: peer.port, keepAlive: { ...KEEPALIVE, userTimeout: 3000 }, watchSampleInterval: 250 });
+    const channel = await startClient(network, { port: peer.port, keepAlive: KEEPALIVE, heartbeat: HEARTBEAT, watchSampleInterval: 250 });
     actors.push(plain, channel);
 
     network.cutPath(); // for good

@@ -1,6 +1,6 @@
 // Whether the namespace tests run: in CI (CI=true) they must, so missing
 // support fails loudly there; elsewhere they skip with the reason.
-import { netnsSupport } from '../../src/lab/netns';
+import { netnsSupport } from '../helpers/harness';
 
 const support = netnsSupport();
 const inCi = process.env.CI === 'true' || process.env.CI === '1';

@@ -6,10 +6,10 @@ import { once } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { WebSocket, WebSocketServer } from 'ws';
-import { heartbeatHttp2, heartbeatWebSocket, createHeartbeat, type HeartbeatDeath } from '../../src/index';
+import { heartbeatHttp2, heartbeatWebSocket, createHeartbeat, type HeartbeatDeath } from '../../src/entry/heartbeat';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms
+const HB = { idle: 100, interval: 100, count: 2, jitter: 0 }; // bound 300 ms
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
@@ -35,7 +35,7 @@ describe('ws adapter', () => {
     await sleep(1000);
     expect(dead).toBe(false);
     expect(hb.rtt.samples).toBeGreaterThan(2);
-    expect(hb.rtt.smoothedMs).toBeLessThan(50);
+    expect(hb.rtt.smoothed).toBeLessThan(50);
   });
 
   it('a server application that stops answering is declared dead and the socket terminated', async () => {
@@ -46,7 +46,7 @@ describe('ws adapter', () => {
     const started = Date.now();
     const death = await new Promise<HeartbeatDeath>((resolve) => heartbeatWebSocket(ws, { ...HB, onDead: resolve }));
     expect(Date.now() - started).toBeLessThanOrEqual(300 + 60 + 100);
-    expect(death).toMatchObject({ boundMs: 300, unansweredPings: 2 });
+    expect(death).toMatchObject({ bound: 300, unansweredPings: 2 });
     await once(ws, 'close');
     expect(ws.readyState).toBe(WebSocket.CLOSED);
   });

@@ -3,7 +3,8 @@
 // own counter; a peer cannot hold a connection without completing anything.
 import { describe, expect, it } from 'vitest';
 import * as net from 'node:net';
-import { FrameDecoder, FrameType, HeartbeatChannel, ProtocolError, encodeFrame, encodeHello } from '../../src/index';
+import { FrameDecoder, FrameType, ProtocolError, encodeFrame, encodeHello } from '../../src/entry/protocol';
+import { HeartbeatChannel } from '../../src/entry/heartbeat';
 import { listen } from '../helpers/sockets';
 import { retainedBytes } from '../helpers/memory';
 import { nextEvent, sleep } from '../helpers/time';
@@ -62,8 +63,8 @@ describe.runIf(process.platform === 'linux')('a peer must complete what it start
     return { server, raw, socket, channel };
   }
 
-  it("no HELLO within helloTimeoutMs: 'protocolError' hello-timeout, connection ended", async () => {
-    const { server, raw, channel, socket } = await acceptedChannel({ heartbeat: false, helloTimeoutMs: 200 });
+  it("no HELLO within helloTimeout: 'protocolError' hello-timeout, connection ended", async () => {
+    const { server, raw, channel, socket } = await acceptedChannel({ heartbeat: false, helloTimeout: 200 });
     const started = Date.now();
     const [error] = await nextEvent<[ProtocolError]>(channel, 'protocolError', 3000);
     expect(error).toMatchObject({ code: 'ERR_HEARTBEAT_PROTOCOL', violation: 'hello-timeout' });
@@ -74,8 +75,8 @@ describe.runIf(process.platform === 'linux')('a peer must complete what it start
     server.close();
   });
 
-  it("a frame started and never completed within frameTimeoutMs: 'protocolError' frame-timeout, though bytes keep trickling in", async () => {
-    const { server, raw, channel, socket } = await acceptedChannel({ heartbeat: { idle: 100, interval: 100, probes: 2 }, frameTimeoutMs: 400 });
+  it("a frame started and never completed within frameTimeout: 'protocolError' frame-timeout, though bytes keep trickling in", async () => {
+    const { server, raw, channel, socket } = await acceptedChannel({ heartbeat: { idle: 100, interval: 100, count: 2 }, frameTimeout: 400 });
     raw.setNoDelay(true);
     raw.write(Buffer.concat([encodeHello(), dataHeader(64 * 1024)]));
     // One byte every 20 ms: the heartbeat alone would count it as liveness forever.
@@ -93,7 +94,7 @@ describe.runIf(process.platform === 'linux')('a peer must complete what it start
   });
 
   it('a peer that completes its frames in time is never cut off', async () => {
-    const { server, raw, channel, socket } = await acceptedChannel({ heartbeat: false, helloTimeoutMs: 200, frameTimeoutMs: 200 });
+    const { server, raw, channel, socket } = await acceptedChannel({ heartbeat: false, helloTimeout: 200, frameTimeout: 200 });
     const errors: ProtocolError[] = [];
     channel.on('protocolError', (e) => errors.push(e));
     let messages = 0;

@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { HeartbeatChannel, createHeartbeatServer, watch, type HeartbeatServer } from '../../src/index';
+import { HeartbeatChannel, createHeartbeatServer, type HeartbeatServer } from '../../src/entry/heartbeat';
+import { watch } from '../../src/entry/main';
 import { listen, tcpPair } from '../helpers/sockets';
 import { closed } from '../helpers/time';
 
-const lib = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
+const heartbeatEntry = path.resolve(__dirname, '..', '..', 'lib', 'entry', 'heartbeat.js');
 const servers: net.Server[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
@@ -21,7 +22,7 @@ describe.runIf(process.platform === 'linux')("the application's own exceptions",
     // In a child process: the exception must reach 'uncaughtException', as from any EventEmitter.
     const script = `
       const net = require('node:net');
-      const t = require(${JSON.stringify(lib)});
+      const t = require(${JSON.stringify(heartbeatEntry)});
       const out = { uncaught: [], messages: [], protocolErrors: [], dead: [] };
       process.on('uncaughtException', (e) => out.uncaught.push(e.message));
       const server = t.createHeartbeatServer({ heartbeat: false }, (ch) => {

@@ -3,22 +3,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import {
-  HeartbeatChannel,
-  createHeartbeatServer,
-  encodeHello,
-  encodePingPong,
-  FrameDecoder,
-  FrameType,
-  type DeathReport,
-} from '../../src/index';
-import { startChannelPeer } from '../../src/lab/actors';
-import type { Actor } from '../../src/lab/actor';
+import { type ChannelDeathReport, HeartbeatChannel, createHeartbeatServer } from '../../src/entry/heartbeat';
+import { encodeHello, encodePingPong, FrameDecoder, FrameType } from '../../src/entry/protocol';
+import { startChannelPeer } from '../helpers/harness';
+import type { Actor } from '../helpers/harness';
 import { listen } from '../helpers/sockets';
 import { rawFrame } from '../helpers/frames';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const HB = { idle: 100, interval: 100, probes: 2, jitter: 0 }; // bound 300 ms, tick 25 ms
+const HB = { idle: 100, interval: 100, count: 2, jitter: 0 }; // bound 300 ms, tick 25 ms
 const BOUND = 300;
 const TICK = 25;
 
@@ -35,12 +28,12 @@ async function connect(options: Parameters<typeof startChannelPeer>[1] = {}, hea
   const socket = net.connect(peer.port, peer.host);
   sockets.push(socket);
   socket.on('error', () => {});
-  const channel = new HeartbeatChannel(socket, { heartbeat, sampleIntervalMs: 1000 });
+  const channel = new HeartbeatChannel(socket, { heartbeat, sampleInterval: 1000 });
   await once(socket, 'connect');
   return { peer, socket, channel };
 }
 
-function deadOf(channel: HeartbeatChannel): Promise<DeathReport> {
+function deadOf(channel: HeartbeatChannel): Promise<ChannelDeathReport> {
   return new Promise((resolve) => channel.once('dead', resolve));
 }
 
@@ -61,7 +54,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     await sleep(400);
     expect(got).toEqual(['one', 'two']);
     expect(channel.rtt?.samples).toBeGreaterThan(0);
-    expect(channel.rtt?.smoothedMs).toBeLessThan(50);
+    expect(channel.rtt?.smoothed).toBeLessThan(50);
   });
 
   it('a peer that reads but never answers is declared dead though we keep writing into it', async () => {
@@ -72,8 +65,8 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     socket.on('error', (e) => errors.push(e));
     const report = await deadOf(channel);
     clearInterval(writer);
-    expect(report).toMatchObject({ reason: 'heartbeat-timeout', detectedBy: 'heartbeat', via: 'heartbeat', code: 'ERR_HEARTBEAT_TIMEOUT' });
-    expect(report.heartbeat).toMatchObject({ boundMs: BOUND, unansweredPings: 2 });
+    expect(report).toMatchObject({ reason: 'heartbeat-timeout', detectedBy: 'heartbeat', via: 'detector', code: 'ERR_HEARTBEAT_TIMEOUT' });
+    expect(report.detail).toMatchObject({ bound: BOUND, unansweredPings: 2 });
     expect(report.at - started).toBeLessThanOrEqual(BOUND + 2 * TICK + 100);
     await sleep(50);
     expect(socket.destroyed).toBe(true);
@@ -96,7 +89,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
     // Every PING was answered twice: a sample per answer would double the count.
     expect(rtt.samples).toBeLessThanOrEqual(pings);
     expect(rtt.samples).toBeGreaterThanOrEqual(pings - 1);
-    expect(rtt.smoothedMs).toBeLessThan(50);
+    expect(rtt.smoothed).toBeLessThan(50);
   });
 
   it('unsolicited PONGs acknowledge no PING: they are bytes (liveness), never RTT samples', async () => {
@@ -112,7 +105,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
 
   it('PONGs that arrive after the connection was declared dead change nothing: one report', async () => {
     const { channel, peer } = await connect({ pongDelayMs: BOUND + 100 });
-    const reports: DeathReport[] = [];
+    const reports: ChannelDeathReport[] = [];
     channel.on('dead', (r) => reports.push(r));
     await sleep(BOUND + 400);
     expect(reports).toEqual([expect.objectContaining({ reason: 'heartbeat-timeout' })]);
@@ -123,7 +116,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
   it('an event-loop stall of twice the bound while PONGs arrive is no death', async () => {
     // The peer answers each PING 100 ms later, so one is always on its way.
     const { channel, socket } = await connect({ pongDelayMs: 100 });
-    let dead: DeathReport | undefined;
+    let dead: ChannelDeathReport | undefined;
     channel.on('dead', (r) => (dead = r));
     await sleep(500);
     busyWait(2 * BOUND);
@@ -141,7 +134,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
       busyWait(2 * BOUND);
       const report = await deadOf(channel);
       expect(report.reason).toBe('heartbeat-timeout');
-      expect(report.heartbeat?.loopLagMs).toBeGreaterThanOrEqual(BOUND);
+      expect(report.detail?.loopLag).toBeGreaterThanOrEqual(BOUND);
     } finally {
       peer.actor.signal('SIGCONT');
     }
@@ -214,7 +207,7 @@ describe.runIf(process.platform === 'linux')('HeartbeatChannel', () => {
   it('the server helper answers PINGs and reaps a client that stops heartbeating', async () => {
     const channels: HeartbeatChannel[] = [];
     const server = createHeartbeatServer({ heartbeat: HB }, (c) => channels.push(c));
-    const reaped: DeathReport[] = [];
+    const reaped: ChannelDeathReport[] = [];
     server.on('reaped', (_c, report) => reaped.push(report));
     const port = await listen(server as net.Server);
     // A good client: it pings, the server answers, nobody is reaped.

@@ -2,9 +2,9 @@
 // mechanism notices, how fast, with which error. Keep-alive settings are
 // small so the suite stays fast: idle 1 s, interval 1 s, count 2 → bound 3 s.
 import { describe, expect, it } from 'vitest';
-import { startClient } from '../../src/lab/actors';
-import type { ActorEvent } from '../../src/lab/actor';
-import type { DeathReport } from '../../src/index';
+import { startClient } from '../helpers/harness';
+import type { ActorEvent } from '../helpers/harness';
+import type { DeathReport } from '../../src/entry/main';
 import { canUseNetns } from '../helpers/netns';
 import { sleep, withLab } from '../helpers/lab';
 
@@ -18,7 +18,7 @@ const log = (what: string): void => console.info(`[scenario] ${what}`);
 describe.runIf(canUseNetns)('dead peers: path and host faults, detected by the watcher', () => {
   it('1. idle, path cut → keepalive-timeout (ETIMEDOUT) within the bound after the last ACK + 0.5 s', async () => {
     await withLab(async ({ network, actors }) => {
-      const client = await startClient(network, { keepAlive: KA, watchSampleMs: 100 });
+      const client = await startClient(network, { keepAlive: KA, watchSampleInterval: 100 });
       actors.push(client);
       await sleep(1500);
       network.cutPath();
@@ -34,8 +34,8 @@ describe.runIf(canUseNetns)('dead peers: path and host faults, detected by the w
 
   it('2. busy (writing every 100 ms), path cut: keep-alive alone never fires; with userTimeout 3000 it dies in time', async () => {
     await withLab(async ({ network, actors }) => {
-      const plain = await startClient(network, { keepAlive: KA, watchSampleMs: 100 });
-      const bounded = await startClient(network, { keepAlive: { ...KA, userTimeout: 3000 }, watchSampleMs: 100 });
+      const plain = await startClient(network, { keepAlive: KA, watchSampleInterval: 100 });
+      const bounded = await startClient(network, { keepAlive: { ...KA, userTimeout: 3000 }, watchSampleInterval: 100 });
       actors.push(plain, bounded);
       for (const c of [plain, bounded]) c.send({ cmd: 'write-every', ms: 100, bytes: 100 });
       await sleep(500);
@@ -67,7 +67,7 @@ describe.runIf(canUseNetns)('dead peers: path and host faults, detected by the w
   // user timeout must outlast that for the ICMP error to be the one reported.
   it('3. peer host vanished with data in flight → host-unreachable (EHOSTUNREACH)', async () => {
     await withLab(async ({ network, actors }) => {
-      const client = await startClient(network, { keepAlive: { ...KA, userTimeout: 5000 }, watchSampleMs: 100 });
+      const client = await startClient(network, { keepAlive: { ...KA, userTimeout: 5000 }, watchSampleInterval: 100 });
       actors.push(client);
       client.send({ cmd: 'write-every', ms: 100, bytes: 100 });
       await sleep(300);
@@ -82,7 +82,7 @@ describe.runIf(canUseNetns)('dead peers: path and host faults, detected by the w
 
   it('4. peer host rebooted → connection-reset (ECONNRESET) at the next probe', async () => {
     await withLab(async ({ network, actors }) => {
-      const client = await startClient(network, { keepAlive: KA, watchSampleMs: 100 });
+      const client = await startClient(network, { keepAlive: KA, watchSampleInterval: 100 });
       actors.push(client);
       await sleep(500);
       network.rebootPeerHost();

@@ -2,9 +2,9 @@
 // hangs, the client is paused, the path comes back. Keep-alive settings are
 // small so the suite stays fast: idle 1 s, interval 1 s, count 2 → bound 3 s.
 import { describe, expect, it } from 'vitest';
-import { startClient } from '../../src/lab/actors';
-import type { ActorEvent } from '../../src/lab/actor';
-import type { DeathReport } from '../../src/index';
+import { startClient } from '../helpers/harness';
+import type { ActorEvent } from '../helpers/harness';
+import type { DeathReport } from '../../src/entry/main';
 import { canUseNetns } from '../helpers/netns';
 import { sleep, withLab } from '../helpers/lab';
 
@@ -16,7 +16,7 @@ const log = (what: string): void => console.info(`[scenario] ${what}`);
 describe.runIf(canUseNetns)('dead peers: process faults, paused sockets, transient cuts', () => {
   it('5. peer process killed → peer-closed, detected by the peer, at once', async () => {
     await withLab(async ({ network, peer, actors }) => {
-      const client = await startClient(network, { keepAlive: KA, watchSampleMs: 100 });
+      const client = await startClient(network, { keepAlive: KA, watchSampleInterval: 100 });
       actors.push(client);
       await peer.next('connection', 2000);
       peer.signal('SIGKILL');
@@ -30,7 +30,7 @@ describe.runIf(canUseNetns)('dead peers: process faults, paused sockets, transie
 
   it("6. peer process stopped (SIGSTOP) → kernel keep-alive does not notice within 3 × its bound", async () => {
     await withLab(async ({ network, peer, actors }) => {
-      const client = await startClient(network, { keepAlive: KA, watchSampleMs: 100 });
+      const client = await startClient(network, { keepAlive: KA, watchSampleInterval: 100 });
       actors.push(client);
       await peer.next('connection', 2000);
       peer.signal('SIGSTOP');
@@ -52,7 +52,7 @@ describe.runIf(canUseNetns)('dead peers: process faults, paused sockets, transie
   it('7. paused client socket, path cut → the watcher reports keepalive-timeout although the socket emitted nothing', async () => {
     await withLab(async ({ network, actors }) => {
       const SAMPLE = 250;
-      const client = await startClient(network, { keepAlive: KA, watchSampleMs: SAMPLE, pause: true });
+      const client = await startClient(network, { keepAlive: KA, watchSampleInterval: SAMPLE, pause: true });
       actors.push(client);
       await sleep(1500);
       network.cutPath();
@@ -70,7 +70,7 @@ describe.runIf(canUseNetns)('dead peers: process faults, paused sockets, transie
 
   it('8. path cut for half the bound, then restored → no death; bytes written during the cut arrive intact', async () => {
     await withLab(async ({ network, peer, actors }) => {
-      const client = await startClient(network, { keepAlive: KA, watchSampleMs: 100 });
+      const client = await startClient(network, { keepAlive: KA, watchSampleInterval: 100 });
       actors.push(client);
       await peer.next('connection', 2000);
       client.send({ cmd: 'write-every', ms: 50, bytes: 1000 });

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { watch, type DeathReport } from '../../src/index';
+import { watch, type DeathReport } from '../../src/entry/main';
 import { closed, sleep } from '../helpers/time';
 
 const fixtures = path.join(__dirname, '..', 'fixtures');
@@ -93,7 +93,7 @@ async function run(ending: Ending, reader: Reader, secure: boolean, watched: boo
   await once(socket, secure ? 'secureConnect' : 'connect');
   if (reader === 'paused-full-buffer') socket.pause();
   if (watched) {
-    watch(socket, { sampleIntervalMs: SAMPLE_MS }).on('dead', (r) => seen.reports.push({ reason: r.reason, via: r.via, code: r.code }));
+    watch(socket, { sampleInterval: SAMPLE_MS }).on('dead', (r) => seen.reports.push({ reason: r.reason, via: r.via, code: r.code }));
   }
   if (ending === 'half-close-answered') socket.end('request');
   // Several samples while the application does not read.
@@ -148,7 +148,7 @@ describe.runIf(process.platform === 'linux')('watch() while the application is n
     socket.connect(port, '127.0.0.1');
     await once(socket, 'connect');
     const reports: DeathReport[] = [];
-    watch(socket, { sampleIntervalMs: SAMPLE_MS }).on('dead', (r) => reports.push(r));
+    watch(socket, { sampleInterval: SAMPLE_MS }).on('dead', (r) => reports.push(r));
     const started = Date.now();
     while (reports.length === 0 && Date.now() - started < 2000) await sleep(10);
     // Node polls nothing here: only the sampler can know, and it must not wait for a read.

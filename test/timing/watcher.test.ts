@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { setKeepAlive, watch, type DeathReport } from '../../src/index';
+import { setKeepAlive, watch, type DeathReport, type Watcher } from '../../src/entry/main';
 import { tcpPair } from '../helpers/sockets';
 
 const linux = process.platform === 'linux';
@@ -15,7 +15,7 @@ function closed(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
-function deaths(watcher: ReturnType<typeof watch>): DeathReport[] {
+function deaths(watcher: Watcher): DeathReport[] {
   const seen: DeathReport[] = [];
   watcher.on('dead', (r) => seen.push(r));
   return seen;
@@ -51,7 +51,7 @@ describe.runIf(linux)('watch() on loopback', () => {
     const pair = await tcpPair();
     const before = ['end', 'error', 'close', 'connect'].map((e) => pair.client.listenerCount(e));
     const original = pair.client.setKeepAlive;
-    const watcher = watch(pair.client, { sampleIntervalMs: 50 });
+    const watcher = watch(pair.client, { sampleInterval: 50 });
     const seen = deaths(watcher);
     pair.client.destroy();
     await once(pair.client, 'close');
@@ -91,7 +91,7 @@ describe.runIf(linux)('watch() on loopback', () => {
     client.pause(); // paused before connect: Node never starts reading it
     client.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
     await once(client, 'connect');
-    const watcher = watch(client, { sampleIntervalMs: 50 });
+    const watcher = watch(client, { sampleInterval: 50 });
     const seen = deaths(watcher);
     const errors: NodeJS.ErrnoException[] = [];
     client.on('error', (e) => errors.push(e));
@@ -102,7 +102,7 @@ describe.runIf(linux)('watch() on loopback', () => {
     expect(client.destroyed).toBe(false);
     expect(errors).toEqual([]);
     // A new watcher finds the dead connection at its first sample.
-    const seenNow = deaths(watch(client, { sampleIntervalMs: 50 }));
+    const seenNow = deaths(watch(client, { sampleInterval: 50 }));
     await closed(client);
     expect(seen).toEqual([]);
     server.close();
@@ -114,19 +114,19 @@ describe.runIf(linux)('watch() on loopback', () => {
   it('validates its options', async () => {
     const pair = await tcpPair();
     expect(() => watch({} as net.Socket)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => watch(pair.client, { sampleIntervalMs: 1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => watch(pair.client, { sampleInterval: 1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => watch(pair.client, { keepAlive: { count: 0 } })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     await pair.close();
   });
 
   it('never keeps the process alive', () => {
-    const lib = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
+    const lib = path.resolve(__dirname, '..', '..', 'lib', 'entry', 'main.js');
     const script = `
       const net = require('node:net');
       const { watch } = require(${JSON.stringify(lib)});
       const server = net.createServer((s) => s.unref()).listen(0, '127.0.0.1', () => {
         const c = net.connect(server.address().port, '127.0.0.1', () => {
-          watch(c, { sampleIntervalMs: 20 });
+          watch(c, { sampleInterval: 20 });
           c.unref(); server.unref();
         });
       });`;

@@ -1,0 +1,29 @@
+/**
+ * `tcp-keepalive/heartbeat`: an application heartbeat, for what kernel
+ * keep-alive cannot see (a hung peer process). A framed message channel
+ * with a PING/PONG heartbeat and its server; adapters for protocols with a
+ * ping of their own (ws, HTTP/2); `createHeartbeat` for any other protocol.
+ * @packageDocumentation
+ */
+export {
+  HeartbeatChannel,
+  createHeartbeat,
+  createHeartbeatServer,
+  heartbeatHttp2,
+  heartbeatWebSocket,
+  type AdapterOptions,
+  type ChannelDeathReport,
+  type ChannelEvents,
+  type ChannelOptions,
+  type GenericHeartbeatOptions,
+  type Heartbeat,
+  type HeartbeatDeath,
+  type HeartbeatEvents,
+  type HeartbeatOptions,
+  type HeartbeatServer,
+  type HeartbeatServerOptions,
+  type HeartbeatTimeoutError,
+  type PingRateLimit,
+  type RttEstimate,
+  type WebSocketLike,
+} from '../heartbeat';

@@ -1,0 +1,23 @@
+/**
+ * The dead-peer lab, a product feature (`tcp-keepalive compare`) and the
+ * test suite's harness alike: private two-host networks in namespaces
+ * (netns), child-process actors that connect, watch, write and report
+ * (actor, start, actors/), the scenarios that kill peers and the methods that
+ * notice, the runner and its reports. Nothing here is loaded by importing the
+ * library: only the CLI and the tests reach it.
+ *
+ * May import: every layer below (../common, ../native, ../socket, ../death,
+ * ../heartbeat) and Node.
+ * @packageDocumentation
+ */
+export { Actor, type ActorEvent } from './actor';
+export type { ChannelPeerConfig } from './actors/channel-peer';
+export type { ClientConfig } from './actors/client';
+export { METHODS, type Method, type MethodName } from './methods';
+export { TestNetwork, netnsSupport, removeStaleNamespaces } from './netns';
+export { renderHtml } from './report-html';
+export { renderTable } from './report-text';
+export { runComparison, type LabProgress, type LabResult, type LabRow, type RunOptions } from './run';
+export { SCENARIOS, type Scenario, type ScenarioName } from './scenarios';
+export { SCALES, boundsOf, type Bounds, type LabSettings } from './settings';
+export { startChannelPeer, startClient, startPeer } from './start';

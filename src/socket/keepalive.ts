@@ -1,0 +1,284 @@
+/**
+ * Kernel keep-alive: apply, read back from the kernel, and keep in force.
+ * @packageDocumentation
+ */
+import type * as net from 'node:net';
+import { invalidArgValue, libraryError, netSocket, outOfRange } from '../common';
+import { connectedFd, Field, nativeCall, Slot, socketState, throwIfFailed, type SocketLike } from '../native';
+import { announceApplied, observeKeepAlive } from './keepalive-observers';
+import {
+  currentLimits,
+  roundUpToSeconds,
+  validateOptions,
+  type KeepAliveOptions,
+  type KeepAliveRequest,
+  type KeepAliveSettings,
+} from './options';
+
+
+/**
+ * Per socket: the settings in force after the last successful call, and a
+ * call deferred until 'connect'. A call that fails changes none of it.
+ */
+interface Applied {
+  /** The settings read back after the last successful apply. */
+  settings: KeepAliveSettings | undefined;
+  /** The request those settings came from (persist re-applies it). */
+  request: KeepAliveRequest | undefined;
+  /** Unsubscribes persist's repair; set while persist is on. */
+  unpersist: (() => void) | undefined;
+  /** A request waiting for 'connect' (the last call made before it wins). */
+  deferred: KeepAliveRequest | undefined;
+  /** The outcome of the last deferred request, when it failed. */
+  error: Error | undefined;
+  waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]>;
+}
+
+const applied = new WeakMap<net.Socket, Applied>();
+
+function recordOf(socket: net.Socket): Applied {
+  let record = applied.get(socket);
+  if (record === undefined) {
+    record = { settings: undefined, request: undefined, unpersist: undefined, deferred: undefined, error: undefined, waiters: [] };
+    applied.set(socket, record);
+  }
+  return record;
+}
+
+function settingsFromScratch(scratch: Float64Array): KeepAliveSettings {
+  const mask = scratch[Slot.MASK];
+  const settings: KeepAliveSettings = {
+    enabled: scratch[Slot.ENABLED] !== 0,
+    idle: mask & Field.IDLE ? scratch[Slot.IDLE] : null,
+    interval: mask & Field.INTERVAL ? scratch[Slot.INTERVAL] : null,
+    count: mask & Field.COUNT ? scratch[Slot.COUNT] : null,
+    userTimeout: mask & Field.USER_TIMEOUT ? scratch[Slot.USER_TIMEOUT] : null,
+  };
+  if (mask & Field.COUNT_FIXED) settings.unverified = ['count'];
+  return settings;
+}
+
+/** One native call: check the socket, apply the masked fields, read everything back. */
+function applyMasked(fd: number, req: KeepAliveRequest, mask: number, userTimeoutMs: number): KeepAliveSettings {
+  const { native, scratch } = nativeCall();
+  scratch[Slot.MASK] = mask;
+  scratch[Slot.ENABLED] = req.enabled ? 1 : 0;
+  scratch[Slot.IDLE] = req.idleMs;
+  scratch[Slot.INTERVAL] = req.intervalMs;
+  scratch[Slot.COUNT] = req.count;
+  scratch[Slot.USER_TIMEOUT] = userTimeoutMs;
+  throwIfFailed(scratch, native.apply(fd, scratch), fd);
+  const settings = settingsFromScratch(scratch);
+  // Windows' fallback cannot read times back: show what was just set, flagged.
+  if (settings.idle === null && mask & Field.IDLE) settings.idle = roundUpToSeconds(req.idleMs);
+  if (settings.interval === null && mask & Field.INTERVAL) settings.interval = roundUpToSeconds(req.intervalMs);
+  if (scratch[Slot.MASK] & Field.TIMES_UNVERIFIED) settings.unverified = [...(settings.unverified ?? []), 'idle', 'interval'];
+  return settings;
+}
+
+function applyRequest(fd: number, req: KeepAliveRequest): KeepAliveSettings {
+  if (req.userTimeoutMs !== 'auto') {
+    return applyMasked(fd, req, req.mask, req.userTimeoutMs);
+  }
+  // 'auto' with a field left as the kernel has it: read the kernel's values
+  // first, so the total is checked before anything is applied.
+  const current = readSettings(fd);
+  const idle = req.mask & Field.IDLE ? roundUpToSeconds(req.idleMs) : current.idle;
+  const interval = req.mask & Field.INTERVAL ? roundUpToSeconds(req.intervalMs) : current.interval;
+  const count = req.mask & Field.COUNT ? req.count : current.count;
+  if (idle === null || interval === null || count === null) {
+    throw libraryError(
+      'ERR_TCP_KEEPALIVE_UNSUPPORTED',
+      "tcp-keepalive: userTimeout 'auto' needs idle, interval and count; this OS cannot read them back, so pass all three",
+    );
+  }
+  const total = idle + interval * count;
+  const max = currentLimits().userTimeout?.max ?? 0;
+  if (total > max) {
+    throw outOfRange('options.userTimeout', `'auto' (idle + interval × count = ${idle} + ${interval} × ${count}) <= ${max}`, total);
+  }
+  return applyMasked(fd, req, req.mask | Field.USER_TIMEOUT, total);
+}
+
+function readSettings(fd: number): KeepAliveSettings {
+  const { native, scratch } = nativeCall();
+  throwIfFailed(scratch, native.read(fd, scratch), fd);
+  return settingsFromScratch(scratch);
+}
+
+function settle(record: Applied): void {
+  if (record.waiters.length === 0) return;
+  for (const [resolve, reject] of record.waiters.splice(0)) {
+    if (record.error) reject(record.error);
+    else resolve(record.settings as KeepAliveSettings);
+  }
+}
+
+/**
+ * Applies `request` to a connected socket; only once the kernel accepted it
+ * does the library remember it (settings, persist, subscribers told).
+ */
+function applyToSocket(socket: net.Socket, record: Applied, request: KeepAliveRequest, fd = connectedFd(socket)): KeepAliveSettings {
+  const settings = applyRequest(fd, request);
+  record.settings = settings;
+  record.request = request;
+  record.error = undefined;
+  if (request.persist && record.unpersist === undefined) {
+    record.unpersist = observeKeepAlive(socket, { afterNodeCall: (enable) => repair(socket, record, enable) }, 'repair');
+  } else if (!request.persist && record.unpersist !== undefined) {
+    record.unpersist();
+    record.unpersist = undefined;
+  }
+  announceApplied(socket, settings);
+  return settings;
+}
+
+/**
+ * Persist: re-applies our settings after Node's own `socket.setKeepAlive(true, ms)`,
+ * which resets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 (libuv). A call
+ * with `false` is honoured: keep-alive goes off until Node turns it on again.
+ * If the repair fails the socket is destroyed with the error: it would
+ * otherwise go on with settings the application did not ask for.
+ */
+function repair(socket: net.Socket, record: Applied, enable: unknown): void {
+  if (!enable || record.request === undefined || socket.destroyed || socket.pending || socket.connecting) return;
+  try {
+    applyToSocket(socket, record, record.request);
+  } catch (error) {
+    socket.destroy(error as Error);
+  }
+}
+
+function defer(socket: net.Socket, record: Applied, request: KeepAliveRequest): void {
+  const waiting = record.deferred !== undefined;
+  record.deferred = request; // the listener already waiting applies the latest request
+  record.error = undefined;
+  if (waiting) return;
+  const onConnect = (): void => {
+    const pending = record.deferred as KeepAliveRequest;
+    record.deferred = undefined;
+    socket.removeListener('close', onClose);
+    try {
+      applyToSocket(socket, record, pending);
+      settle(record);
+    } catch (error) {
+      record.error = error as Error;
+      settle(record);
+      // The user asked for dead-peer detection; carrying on without it
+      // would be a silent failure, so the socket fails loudly instead.
+      socket.destroy(error as Error);
+    }
+  };
+  const onClose = (): void => {
+    record.deferred = undefined;
+    socket.removeListener('connect', onConnect);
+    record.error = libraryError('ERR_SOCKET_CLOSED', 'tcp-keepalive: the socket closed before it connected; keep-alive was not applied');
+    settle(record);
+  };
+  socket.once('connect', onConnect);
+  socket.once('close', onClose);
+}
+
+/**
+ * Turns on and tunes kernel keep-alive for one TCP socket, then reads the
+ * settings back from the kernel.
+ *
+ * A connected socket: applied at once; returns the effective settings (the
+ * caller sees rounding: idle 1500 → 2000). A socket still connecting (or not
+ * connected yet): returns `null` and applies the settings on 'connect'; the
+ * outcome is {@link whenKeepAliveApplied}. If they cannot be applied then,
+ * the socket is destroyed with the error (so it surfaces as 'error'),
+ * because settings are never dropped silently.
+ *
+ * @param socket - a net.Socket / tls.TLSSocket, or a raw TCP descriptor (POSIX).
+ * @param options - times in ms; an omitted field is left as the kernel has it.
+ * @returns the effective settings, or `null` when deferred until 'connect'.
+ * @throws TypeError / RangeError with Node codes for bad arguments (nothing
+ *   applied); ERR_TCP_KEEPALIVE_UNSUPPORTED for an option this OS lacks;
+ *   ERR_SOCKET_CLOSED, ERR_TCP_KEEPALIVE_NOT_TCP; OS errors with code, errno, syscall.
+ */
+export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): KeepAliveSettings | null {
+  const request = validateOptions(options);
+  const state = socketState(socket);
+  if (typeof socket === 'number') {
+    if (request.persist) {
+      throw invalidArgValue('options.persist', true, 'needs a net.Socket, not a raw descriptor');
+    }
+    return applyRequest(socket, request);
+  }
+  const record = recordOf(socket);
+  if (state.kind === 'pending') {
+    defer(socket, record, request);
+    return null;
+  }
+  return applyToSocket(socket, record, request, state.fd);
+}
+
+/**
+ * The outcome of the last {@link setKeepAlive} on `socket`: resolves with the
+ * effective settings once applied (at once if they already were), rejects
+ * with the error if applying failed or the socket closed before connecting.
+ * Rejects with ERR_INVALID_ARG_TYPE if `socket` is not a net.Socket, with
+ * ERR_INVALID_ARG_VALUE if setKeepAlive was never called on it.
+ */
+export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSettings> {
+  try {
+    netSocket('socket', socket); // a promise API rejects rather than throws
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const record = applied.get(socket);
+  if (!record || (record.settings === undefined && record.deferred === undefined && record.error === undefined)) {
+    return Promise.reject(invalidArgValue('socket', '[net.Socket]', 'has no keep-alive settings from setKeepAlive()'));
+  }
+  if (record.deferred !== undefined) return new Promise((resolve, reject) => record.waiters.push([resolve, reject]));
+  if (record.error) return Promise.reject(record.error);
+  return Promise.resolve(record.settings as KeepAliveSettings);
+}
+
+/**
+ * Reads the keep-alive settings from the kernel.
+ * @param socket - a connected net.Socket / tls.TLSSocket, or a raw TCP descriptor.
+ * @throws ERR_TCP_KEEPALIVE_NOT_CONNECTED before 'connect'; as {@link setKeepAlive} otherwise.
+ */
+export function getKeepAlive(socket: SocketLike): KeepAliveSettings {
+  const fd = connectedFd(socket);
+  const settings = readSettings(fd);
+  if (nativeCall().scratch[Slot.MASK] & Field.TIMES_UNVERIFIED && typeof socket !== 'number') {
+    const last = applied.get(socket)?.settings;
+    if (last) {
+      settings.idle = last.idle;
+      settings.interval = last.interval;
+      settings.unverified = [...(settings.unverified ?? []), 'idle', 'interval'];
+    }
+  }
+  return settings;
+}
+
+/** What {@link checkKeepAlive} found. */
+export interface KeepAliveCheck {
+  /** Every field set through {@link setKeepAlive} still holds in the kernel. */
+  intact: boolean;
+  /** Fields whose kernel value differs from what was set. */
+  changed: Array<keyof KeepAliveSettings>;
+  /** The settings in force after the last {@link setKeepAlive}. */
+  expected: KeepAliveSettings;
+  /** The settings the kernel holds now. */
+  actual: KeepAliveSettings;
+}
+
+/**
+ * Compares the kernel's settings with the last {@link setKeepAlive} on this
+ * socket, to notice when Node's own `socket.setKeepAlive()` (or anyone else)
+ * has overwritten them. Returns `null` when setKeepAlive was never applied.
+ * @throws ERR_INVALID_ARG_TYPE if `socket` is not a net.Socket.
+ */
+export function checkKeepAlive(socket: net.Socket): KeepAliveCheck | null {
+  netSocket('socket', socket);
+  const expected = applied.get(socket)?.settings;
+  if (!expected) return null;
+  const actual = getKeepAlive(socket);
+  const fields = ['enabled', 'idle', 'interval', 'count', 'userTimeout'] as const;
+  const changed = fields.filter((f) => expected[f] !== null && actual[f] !== null && expected[f] !== actual[f]);
+  return { intact: changed.length === 0, changed, expected, actual };
+}

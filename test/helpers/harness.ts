@@ -1,0 +1,12 @@
+// The one place tests take the dead-peer lab's harness from (namespaces,
+// actors, the runner): the lab layer's entry, as the CLI does.
+export {
+  Actor,
+  TestNetwork,
+  netnsSupport,
+  startChannelPeer,
+  startClient,
+  startPeer,
+  type ActorEvent,
+  type LabResult,
+} from '../../src/lab';

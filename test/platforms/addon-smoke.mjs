@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// A dependency-free check of the addon and the API, for Node versions the
+// test runner does not support (Node 18): plain node:assert on real loopback
+// sockets. Prints "N passed, M failed" and exits non-zero on any failure.
+// Run: node test/platforms/addon-smoke.mjs
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const lib = require(path.join(root, 'lib', 'entry', 'main.js'));
+const esm = await import(path.join(root, 'lib', 'entry', 'main.mjs'));
+const { bindingPath } = require(path.join(root, 'lib', 'native'));
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+  } catch (error) {
+    failed++;
+    console.error(`✗ ${name}: ${error.stack ?? error}`);
+  }
+}
+
+async function pair() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'connection');
+  const client = net.connect(server.address().port, '127.0.0.1');
+  await once(client, 'connect');
+  const [peer] = await accepted;
+  return { server, client, peer, close: () => { client.destroy(); peer.destroy(); server.close(); } };
+}
+
+console.log(`addon smoke test on Node ${process.version} (N-API ${process.versions.napi}), binary ${bindingPath()}`);
+
+await check('ESM and CommonJS entries export the same API', () => {
+  assert.equal(esm.setKeepAlive, lib.setKeepAlive);
+  assert.equal(typeof esm.watch, 'function');
+});
+
+await check('setKeepAlive round trip with rounding and auto user timeout', async () => {
+  const p = await pair();
+  try {
+    assert.deepEqual(lib.setKeepAlive(p.client, { idle: 1500, interval: 1000, count: 3, userTimeout: 'auto' }), {
+      enabled: true, idle: 2000, interval: 1000, count: 3, userTimeout: 5000,
+    });
+    assert.deepEqual(lib.getKeepAlive(p.client), { enabled: true, idle: 2000, interval: 1000, count: 3, userTimeout: 5000 });
+  } finally {
+    p.close();
+  }
+});
+
+await check('getTcpInfo and getSocketError', async () => {
+  const p = await pair();
+  try {
+    const info = lib.getTcpInfo(p.client);
+    assert.equal(info.state, 'ESTABLISHED');
+    assert.equal(typeof info.rttUs, 'number');
+    assert.equal(lib.getSocketError(p.client), null);
+  } finally {
+    p.close();
+  }
+});
+
+await check('errors carry Node codes', async () => {
+  assert.throws(() => lib.getKeepAlive(1e6), { code: 'EBADF', syscall: 'getsockopt' });
+  const p = await pair();
+  try {
+    assert.throws(() => lib.setKeepAlive(p.client, { count: 128 }), { code: 'ERR_OUT_OF_RANGE', name: 'RangeError' });
+    assert.throws(() => lib.setKeepAlive(p.client, { idle: '1' }), { code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' });
+  } finally {
+    p.close();
+  }
+  const udp = dgram.createSocket('udp4');
+  udp.bind(0, '127.0.0.1');
+  await once(udp, 'listening');
+  try {
+    assert.throws(() => lib.getKeepAlive(udp._handle.fd), { code: 'ERR_TCP_KEEPALIVE_NOT_TCP' });
+  } finally {
+    udp.close();
+  }
+});
+
+await check('a deferred setKeepAlive is applied on connect', async () => {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const socket = new net.Socket();
+  try {
+    assert.equal(lib.setKeepAlive(socket, { idle: 3000 }), null);
+    socket.connect(server.address().port, '127.0.0.1');
+    const settings = await lib.whenKeepAliveApplied(socket);
+    assert.equal(settings.idle, 3000);
+  } finally {
+    socket.destroy();
+    server.close();
+  }
+});
+
+await check('watch reports a peer that closed', async () => {
+  const p = await pair();
+  const dead = new Promise((resolve) => lib.watch(p.client).once('dead', resolve));
+  p.client.resume();
+  p.peer.end();
+  const report = await dead;
+  assert.equal(report.reason, 'peer-closed');
+  p.close();
+});
+
+await check('a heartbeat channel stays alive and measures RTT; a mute peer is declared dead', async () => {
+  const server = lib.createHeartbeatServer({ heartbeat: { idle: 100, interval: 100, count: 2 } }, () => {});
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const socket = net.connect(server.address().port, '127.0.0.1');
+  const channel = new lib.HeartbeatChannel(socket, { heartbeat: { idle: 100, interval: 100, count: 2 } });
+  await new Promise((r) => setTimeout(r, 600));
+  assert.ok(channel.rtt.samples > 0);
+  assert.equal(socket.destroyed, false);
+  socket.destroy();
+  server.close();
+
+  const mute = net.createServer((s) => s.resume());
+  mute.listen(0, '127.0.0.1');
+  await once(mute, 'listening');
+  const s2 = net.connect(mute.address().port, '127.0.0.1');
+  s2.on('error', () => {});
+  const c2 = new lib.HeartbeatChannel(s2, { heartbeat: { idle: 100, interval: 100, count: 2 } });
+  const report = await new Promise((resolve) => c2.once('dead', resolve));
+  assert.equal(report.reason, 'heartbeat-timeout');
+  mute.close();
+});
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
