@@ -244,12 +244,14 @@ export class Watcher<Reason extends string = never, By extends string = never, D
    *
    * The error is looked at first without consuming it (POLLERR), then read
    * for the report, and the application is told what Node would have told
-   * it when it reads: while the kernel still holds data, Node reads it and
-   * then ends the stream (libuv takes POLLHUP after a short read as end of
-   * stream, without reading the error), so nothing more is done; with
-   * nothing left in the kernel, Node's next read would fail with the error,
-   * so the socket is destroyed with it now (nothing buffered either), or
-   * when the application has read what Node buffered.
+   * it when it reads. With nothing left in the kernel, Node's next read
+   * would fail with the error: the socket is destroyed with it now (nothing
+   * buffered either), or when the application has read what Node buffered.
+   * While the kernel still holds data, Node reads it and then, before libuv
+   * 1.52, ends the stream (a short read with POLLHUP was taken as end of
+   * stream, the error never read), so nothing more is done; since 1.52
+   * (libuv PR 4997) it reads on and fails with the error, which is then
+   * delivered after the data.
    */
   private afterPoll(): void {
     if (this.reported || this.stopped || this.socket.destroyed) return;
@@ -269,9 +271,9 @@ export class Watcher<Reason extends string = never, By extends string = never, D
     }
     if (pending === null) return; // taken by someone else between the two looks
     this.report({ ...classifyDeath(pending, this.context('read')), via: 'sampler' });
-    if (inKernel > 0) return;
+    if (inKernel > 0 && !LIBUV_READS_ERROR_AFTER_DATA) return;
     const error = Object.assign(new Error(`read ${pending.code}`), { code: pending.code, errno: pending.errno, syscall: 'read' });
-    if (this.socket.readableLength === 0 && this.destroyOnDeath) this.socket.destroy(error);
+    if (inKernel === 0 && this.socket.readableLength === 0 && this.destroyOnDeath) this.socket.destroy(error);
     else deliverAtEnd(this.socket, error);
   }
 
@@ -367,6 +369,15 @@ interface ReportFields<Reason extends string, By extends string, Detail> {
   via: DeathReport['via'];
   detail?: Detail;
 }
+
+/**
+ * Whether this Node's libuv, after the data of a connection that ended with
+ * an error, reads the error (1.52 and later) or ends the stream.
+ */
+const LIBUV_READS_ERROR_AFTER_DATA = ((): boolean => {
+  const [major = 0, minor = 0] = process.versions.uv.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 52);
+})();
 
 /**
  * Delivers `error` where Node would have: at its next read, once the

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = require(path.join(root, 'lib', 'entry', 'main.js'));
+const heartbeat = require(path.join(root, 'lib', 'entry', 'heartbeat.js'));
 const esm = await import(path.join(root, 'lib', 'entry', 'main.mjs'));
 const { bindingPath } = require(path.join(root, 'lib', 'native'));
 
@@ -117,11 +118,11 @@ await check('watch reports a peer that closed', async () => {
 });
 
 await check('a heartbeat channel stays alive and measures RTT; a mute peer is declared dead', async () => {
-  const server = lib.createHeartbeatServer({ heartbeat: { idle: 100, interval: 100, count: 2 } }, () => {});
+  const server = heartbeat.createHeartbeatServer({ heartbeat: { idle: 100, interval: 100, count: 2 } }, () => {});
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const socket = net.connect(server.address().port, '127.0.0.1');
-  const channel = new lib.HeartbeatChannel(socket, { heartbeat: { idle: 100, interval: 100, count: 2 } });
+  const channel = new heartbeat.HeartbeatChannel(socket, { heartbeat: { idle: 100, interval: 100, count: 2 } });
   await new Promise((r) => setTimeout(r, 600));
   assert.ok(channel.rtt.samples > 0);
   assert.equal(socket.destroyed, false);
@@ -133,7 +134,7 @@ await check('a heartbeat channel stays alive and measures RTT; a mute peer is de
   await once(mute, 'listening');
   const s2 = net.connect(mute.address().port, '127.0.0.1');
   s2.on('error', () => {});
-  const c2 = new lib.HeartbeatChannel(s2, { heartbeat: { idle: 100, interval: 100, count: 2 } });
+  const c2 = new heartbeat.HeartbeatChannel(s2, { heartbeat: { idle: 100, interval: 100, count: 2 } });
   const report = await new Promise((resolve) => c2.once('dead', resolve));
   assert.equal(report.reason, 'heartbeat-timeout');
   mute.close();
