@@ -48,8 +48,8 @@ const server = net.createServer((s) => s.resume()).listen(0, '127.0.0.1', async 
     // Without SIO_TCP_INFO the watchers cannot sample: said once for the process, not per watcher.
     const warnings = [];
     process.on('warning', (w) => warnings.push(w.code));
-    lib.watch(client, { sampleIntervalMs: 20 });
-    lib.watch(onlyIdleSocket, { sampleIntervalMs: 20 });
+    lib.watch(client, { sampleInterval: 20 });
+    lib.watch(onlyIdleSocket, { sampleInterval: 20 });
     await new Promise((resolve) => setTimeout(resolve, 200));
     result.samplingWarnings = warnings;
     // The SOCKET is found once per net.Socket, not by walking every handle at every call.
