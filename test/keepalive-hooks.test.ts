@@ -93,4 +93,23 @@ describe.runIf(process.platform === 'linux')("one wrapper of the socket's setKee
     watcher.stop();
     await pair.close();
   });
+
+  // Node 24.21+ and 26.4+ take interval and count too (positional or an
+  // object); a watched socket must pass on exactly what the caller gave.
+  it.each([
+    ['positional', [true, 10_000, 5000, 3]],
+    ['an object', [{ enable: true, initialDelay: 20_000, interval: 4000, count: 6 }]],
+    ['an object that disables', [{ enable: false }]],
+  ])("the wrapper passes every argument to Node's setKeepAlive (%s)", async (_name, args) => {
+    const plain = await tcpPair();
+    const watched = await tcpPair();
+    const watcher = watch(watched.client);
+    const call = (s: net.Socket) => (s.setKeepAlive as (...a: unknown[]) => net.Socket)(...(args as unknown[]));
+    call(plain.client);
+    call(watched.client);
+    expect(getKeepAlive(watched.client)).toEqual(getKeepAlive(plain.client));
+    watcher.stop();
+    await plain.close();
+    await watched.close();
+  });
 });

@@ -9,8 +9,10 @@
  * @packageDocumentation
  */
 export {
+  applyPolicyKeepAlive,
   checkKeepAlive,
   getKeepAlive,
+  keepAliveConfigured,
   setKeepAlive,
   whenKeepAliveApplied,
   type KeepAliveCheck,

@@ -13,12 +13,16 @@ import type { KeepAliveSettings } from './options';
 /** What a subscriber is told. */
 export interface KeepAliveObserver {
   /**
-   * Node's own `socket.setKeepAlive(enable, initialDelay)` just ran. Repairers
-   * run before observers, so an observer sees the socket as repaired.
+   * Node's own `socket.setKeepAlive(...)` just ran (whatever its arguments:
+   * Node 24 and 26 also take interval and count). Repairers run before
+   * observers, so an observer sees the socket as repaired.
    */
-  afterNodeCall?(enable: unknown, initialDelay: unknown): void;
-  /** This library just applied `settings` to the socket (read back from the kernel). */
-  afterApplied?(settings: KeepAliveSettings): void;
+  afterNodeCall?(): void;
+  /**
+   * This library just applied `settings` to the socket (read back from the
+   * kernel): by a call of its own, or repairing what Node's own call changed.
+   */
+  afterApplied?(settings: KeepAliveSettings, cause: 'call' | 'repair'): void;
 }
 
 /** Repairers put the settings back; observers only look (and run after repairers). */
@@ -37,13 +41,14 @@ const hooked = new WeakMap<net.Socket, Hooked>();
 function install(socket: net.Socket, h: Hooked): void {
   if (h.wrapper !== undefined) return;
   const original = socket.setKeepAlive;
-  const wrapper = function setKeepAlive(this: net.Socket, enable?: boolean, initialDelay?: number): net.Socket {
-    const result = original.call(this, enable, initialDelay);
+  // Every argument passes through: newer Nodes take more than this Node's types know.
+  const wrapper = function setKeepAlive(this: net.Socket, ...args: unknown[]): net.Socket {
+    const result = (original as (...a: unknown[]) => net.Socket).apply(this, args);
     // Copies: a subscriber may leave while being told.
-    for (const r of [...h.repairers]) r.afterNodeCall?.(enable, initialDelay);
-    for (const o of [...h.observers]) o.afterNodeCall?.(enable, initialDelay);
+    for (const r of [...h.repairers]) r.afterNodeCall?.();
+    for (const o of [...h.observers]) o.afterNodeCall?.();
     return result;
-  };
+  } as net.Socket['setKeepAlive'];
   h.original = original;
   h.wrapper = wrapper;
   socket.setKeepAlive = wrapper;
@@ -81,8 +86,8 @@ export function observeKeepAlive(socket: net.Socket, observer: KeepAliveObserver
 }
 
 /** Tells the subscribers of `socket` that this library applied `settings`. */
-export function announceApplied(socket: net.Socket, settings: KeepAliveSettings): void {
+export function announceApplied(socket: net.Socket, settings: KeepAliveSettings, cause: 'call' | 'repair'): void {
   const h = hooked.get(socket);
   if (h === undefined) return;
-  for (const o of [...h.repairers, ...h.observers]) o.afterApplied?.(settings);
+  for (const o of [...h.repairers, ...h.observers]) o.afterApplied?.(settings, cause);
 }

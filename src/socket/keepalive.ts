@@ -31,6 +31,8 @@ interface Applied {
   deferred: KeepAliveRequest | undefined;
   /** The outcome of the last deferred request, when it failed. */
   error: Error | undefined;
+  /** What a failed repair does instead of destroying the socket (the process-wide policy's choice). */
+  onRepairFailure: ((error: Error) => void) | undefined;
   waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]>;
 }
 
@@ -39,7 +41,7 @@ const applied = new WeakMap<net.Socket, Applied>();
 function recordOf(socket: net.Socket): Applied {
   let record = applied.get(socket);
   if (record === undefined) {
-    record = { settings: undefined, request: undefined, unpersist: undefined, deferred: undefined, error: undefined, waiters: [] };
+    record = { settings: undefined, request: undefined, unpersist: undefined, deferred: undefined, error: undefined, onRepairFailure: undefined, waiters: [] };
     applied.set(socket, record);
   }
   return record;
@@ -114,39 +116,63 @@ function settle(record: Applied): void {
   }
 }
 
+/** Why settings are applied: a call (with what a failed repair should do later), or a repair. */
+type Cause = { cause: 'call'; onRepairFailure?: (error: Error) => void } | { cause: 'repair' };
+
 /**
  * Applies `request` to a connected socket; only once the kernel accepted it
  * does the library remember it (settings, persist, subscribers told).
  */
-function applyToSocket(socket: net.Socket, record: Applied, request: KeepAliveRequest, fd = connectedFd(socket)): KeepAliveSettings {
+function applyToSocket(
+  socket: net.Socket,
+  record: Applied,
+  request: KeepAliveRequest,
+  fd = connectedFd(socket),
+  why: Cause = { cause: 'call' },
+): KeepAliveSettings {
   const settings = applyRequest(fd, request);
   record.settings = settings;
   record.request = request;
   record.error = undefined;
+  if (why.cause === 'call') record.onRepairFailure = why.onRepairFailure;
   if (request.persist && record.unpersist === undefined) {
-    record.unpersist = observeKeepAlive(socket, { afterNodeCall: (enable) => repair(socket, record, enable) }, 'repair');
+    record.unpersist = observeKeepAlive(socket, { afterNodeCall: () => repair(socket, record) }, 'repair');
   } else if (!request.persist && record.unpersist !== undefined) {
     record.unpersist();
     record.unpersist = undefined;
   }
-  announceApplied(socket, settings);
+  announceApplied(socket, settings, why.cause);
   return settings;
 }
 
 /**
- * Persist: re-applies our settings after Node's own `socket.setKeepAlive(true, ms)`,
- * which resets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 (libuv). A call
- * with `false` is honoured: keep-alive goes off until Node turns it on again.
- * If the repair fails the socket is destroyed with the error: it would
- * otherwise go on with settings the application did not ask for.
+ * Persist: puts our settings back after Node's own `socket.setKeepAlive()`,
+ * which resets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 (libuv). Decided
+ * on what the kernel now holds, not on the call's arguments (Node skips a
+ * repeated call; newer Nodes take more arguments): nothing changed, nothing
+ * to do; keep-alive turned off, the application's call stands until Node
+ * turns it on again. If the repair fails the socket is destroyed with the
+ * error (it would otherwise go on with settings the application did not ask
+ * for), unless the settings came from the process-wide policy, which
+ * reports instead and never breaks a connection.
  */
-function repair(socket: net.Socket, record: Applied, enable: unknown): void {
-  if (!enable || record.request === undefined || socket.destroyed || socket.pending || socket.connecting) return;
+function repair(socket: net.Socket, record: Applied): void {
+  const ours = record.settings;
+  if (record.request === undefined || ours === undefined || socket.destroyed || socket.pending || socket.connecting) return;
   try {
-    applyToSocket(socket, record, record.request);
+    const fd = connectedFd(socket);
+    const now = readSettings(fd);
+    if (!now.enabled || sameSettings(now, ours)) return;
+    applyToSocket(socket, record, record.request, fd, { cause: 'repair' });
   } catch (error) {
-    socket.destroy(error as Error);
+    if (record.onRepairFailure) record.onRepairFailure(error as Error);
+    else socket.destroy(error as Error);
   }
+}
+
+/** Equal as far as the kernel can tell (a value it cannot read back is never equal). */
+function sameSettings(a: KeepAliveSettings, b: KeepAliveSettings): boolean {
+  return (['enabled', 'idle', 'interval', 'count', 'userTimeout'] as const).every((k) => a[k] !== null && a[k] === b[k]);
 }
 
 function defer(socket: net.Socket, record: Applied, request: KeepAliveRequest): void {
@@ -212,6 +238,23 @@ export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): Ke
     return null;
   }
   return applyToSocket(socket, record, request, state.fd);
+}
+
+/**
+ * @internal setKeepAlive for the process-wide policy, on a connected socket:
+ * the same, except that a later failed repair calls `onRepairFailure`
+ * instead of destroying the socket.
+ */
+export function applyPolicyKeepAlive(socket: net.Socket, options: KeepAliveOptions, onRepairFailure: (error: Error) => void): KeepAliveSettings {
+  const request = validateOptions(options);
+  const fd = connectedFd(socket);
+  return applyToSocket(socket, recordOf(socket), request, fd, { cause: 'call', onRepairFailure });
+}
+
+/** @internal Whether this library applied keep-alive settings to `socket`, or waits to at 'connect'. */
+export function keepAliveConfigured(socket: net.Socket): boolean {
+  const record = applied.get(socket);
+  return record !== undefined && (record.settings !== undefined || record.deferred !== undefined);
 }
 
 /**
