@@ -68,8 +68,8 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
       ['the manifest, README, licence', 'what npm and users read', /^(package\.json|README\.md|LICENSE)$/],
       ['docs/*.md', 'the API reference and the documents the README links to', /^docs\/[\w-]+\.md$/],
       ['binding.gyp, native/*.cc, native/*.h', 'the compile fallback where no prebuild matches (install runs node-gyp-build)', /^(binding\.gyp|native\/\w+\.(cc|h))$/],
-      ['lib/entry/*', 'the public entries: ".", "./heartbeat", "./protocol", in CommonJS and ESM with types', /^lib\/entry\/\w+\.(js|mjs|d\.ts|d\.mts)$/],
-      ['lib/{common,native,socket,death,heartbeat}/*', 'the library the entries load', /^lib\/(common|native|socket|death|heartbeat)\/[\w-]+\.(js|d\.ts)$/],
+      ['lib/entry/*', 'the public entries: ".", "./heartbeat", "./protocol", "./register", in CommonJS and ESM with types', /^lib\/entry\/\w+\.(js|mjs|d\.ts|d\.mts)$/],
+      ['lib/{common,native,socket,death,policy,heartbeat}/*', 'the library the entries load', /^lib\/(common|native|socket|death|policy|heartbeat)\/[\w-]+\.(js|d\.ts)$/],
       ['lib/{lab,cli}/**', 'the tcp-keepalive command (compare): loaded only when the command runs', /^lib\/(lab|cli)\/([\w-]+\/)?[\w-]+\.(js|d\.ts)$/],
       ['prebuilds/PLATFORM-ARCH/*.node', 'binaries that install without a compiler (made by the prebuild scripts)', /^prebuilds\/[\w-]+\/tcp-keepalive(\.(glibc|musl))?\.node$/, false],
     ];
@@ -77,7 +77,7 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
     expect(unexplained).toEqual([]);
     for (const [group, , re, always = true] of groups) if (always) expect(inPackage.filter((f) => re.test(f)).length, group).toBeGreaterThan(0);
     for (const needed of ['native/addon.cc', 'native/tcp_keepalive.h', 'native/platform_linux.cc', 'native/platform_win.cc', 'lib/entry/main.js', 'lib/entry/main.mjs',
-      'lib/entry/heartbeat.d.mts', 'lib/entry/protocol.d.ts', 'lib/cli/main.js', 'LICENSE']) {
+      'lib/entry/heartbeat.d.mts', 'lib/entry/protocol.d.ts', 'lib/entry/register.mjs', 'lib/cli/main.js', 'LICENSE']) {
       expect(inPackage).toContain(needed);
     }
   });
@@ -119,6 +119,24 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
       { cwd: app, env, encoding: 'utf8' },
     );
     expect(esm.trim()).toBe('function function function');
+
+    // The zero-code-change form, as a user writes it.
+    const registered = `
+      const net = require('node:net');
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const c = net.connect(server.address().port, '127.0.0.1', () => {
+          console.log(JSON.stringify(require('tcp-keepalive').getKeepAlive(c)));
+          c.destroy(); server.close();
+        });
+      });`;
+    for (const flag of ['--import', '--require']) {
+      const seen = execFileSync(process.execPath, [flag, 'tcp-keepalive/register', '-e', registered], {
+        cwd: app,
+        env: { ...env, TCP_KEEPALIVE: 'idle=3s,interval=1s,count=2' },
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(seen)).toMatchObject({ enabled: true, idle: 3000, interval: 1000, count: 2 });
+    }
   });
 
   it('without any binary, the error names what was looked for and how to fix it', () => {

@@ -1,7 +1,8 @@
 /**
- * tcp-keepalive: full control of TCP dead-peer detection for Node.js —
- * kernel keep-alive read back from the kernel, the socket's pending error
- * and TCP_INFO, why a connection died, and a watcher that reports it once.
+ * tcp-keepalive: full control of TCP dead-peer detection for Node.js — one
+ * policy for every connection of the process (protectConnections), kernel
+ * keep-alive read back from the kernel, the socket's pending error and
+ * TCP_INFO, why a connection died, and a watcher that reports it once.
  * The heartbeat is `tcp-keepalive/heartbeat`, its wire format
  * `tcp-keepalive/protocol`.
  *
@@ -25,6 +26,17 @@ export {
   type TcpInfo,
   type TcpState,
 } from '../socket';
+export {
+  protectConnections,
+  socketFactory,
+  type ConnectionProtection,
+  type ProtectedDeath,
+  type ProtectionEvents,
+  type ProtectionPolicy,
+  type ProtectionStats,
+  type ProtectOptions,
+  type SkippedCounts,
+} from '../policy';
 export {
   classifyDeath,
   watch,

