@@ -5,7 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parsePolicy } from '../policy';
+import { compareClients } from './compare-clients';
 import {
+  DRIVER_NAMES,
   METHODS,
   SCALES,
   SCENARIOS,
@@ -14,6 +17,7 @@ import {
   renderTable,
   runComparison,
   type LabSettings,
+  type DriverName,
   type MethodName,
   type ScenarioName,
 } from '../lab';
@@ -41,6 +45,17 @@ Options:
   --hb-interval MS         heartbeat: time between PINGs
   --hb-count N             heartbeat: unanswered PINGs before death
   --concurrency N          scenarios run at once (default 2)
+  --clients LIST           instead: your own database and HTTP clients (comma-separated:
+                           pg, redis, fetch, http) against real PostgreSQL, Redis and HTTP
+                           servers in namespaces (root; Debian's postgresql, redis-server,
+                           nftables), the drivers taken from the project you run it in;
+                           each with its defaults, its own keep-alive, and --policy
+  --policy TEXT            with --clients: the policy, as TCP_KEEPALIVE takes it
+                           (default idle=1s,interval=1s,count=2,userTimeout=auto)
+  --own-keepalive MS       with --clients: the delay given to each client's own keep-alive
+                           option (default 1000)
+  --cap MS                 with --clients: how long to wait after the cut (default 60000)
+  --node PATH              with --clients: the Node that runs the clients (default this one)
   --json FILE              write machine-readable results
   --html FILE              write a self-contained report with a chart
   --no-color               plain table
@@ -51,6 +66,7 @@ Examples:
   sudo npx tcp-keepalive compare --scenarios process-hang,host-gone-sending --html report.html
   sudo npx tcp-keepalive compare --scale realistic --json results.json
   npx tcp-keepalive compare --ka-idle 2000 --hb-idle 1000 --hb-interval 500
+  sudo npx tcp-keepalive compare --clients pg,redis,fetch,http
 `;
 
 function fail(message: string): never {
@@ -91,6 +107,11 @@ export async function compare(argv: string[]): Promise<void> {
         'hb-interval': { type: 'string' },
         'hb-count': { type: 'string' },
         concurrency: { type: 'string' },
+        clients: { type: 'string' },
+        policy: { type: 'string', default: 'idle=1s,interval=1s,count=2,userTimeout=auto' },
+        'own-keepalive': { type: 'string' },
+        cap: { type: 'string' },
+        node: { type: 'string' },
         json: { type: 'string' },
         html: { type: 'string' },
         'no-color': { type: 'boolean', default: false },
@@ -105,6 +126,21 @@ export async function compare(argv: string[]): Promise<void> {
   if (v.help) {
     process.stdout.write(COMPARE_HELP);
     return;
+  }
+  if (v.clients !== undefined) {
+    try {
+      parsePolicy(v.policy as string);
+    } catch (error) {
+      fail(`--policy ${(error as Error).message.replace(/^The argument 'TCP_KEEPALIVE' /, '')}`);
+    }
+    return compareClients({
+      clients: list<DriverName>('client', v.clients, DRIVER_NAMES) as DriverName[],
+      policy: v.policy as string,
+      ownKeepAlive: positive('own-keepalive', v['own-keepalive']) ?? 1000,
+      cap: positive('cap', v.cap) ?? 60_000,
+      node: v.node,
+      json: v.json,
+    });
   }
   if (v.scale !== 'fast' && v.scale !== 'realistic') fail(`--scale must be fast or realistic, got "${v.scale}"`);
   const base = SCALES[v.scale as 'fast' | 'realistic'];

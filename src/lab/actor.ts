@@ -48,26 +48,27 @@ export class Actor {
     for (const waiter of [...this.waiters]) waiter();
   }
 
-  /** The first event of `type` (optionally matching `filter`), waiting at most `timeoutMs`. */
-  next(type: string, timeoutMs: number, filter: (e: ActorEvent) => boolean = () => true): Promise<ActorEvent> {
+  /** The first event of `type` (or of any of several types), optionally matching `filter`, waiting at most `timeoutMs`. */
+  next(type: string | readonly string[], timeoutMs: number, filter: (e: ActorEvent) => boolean = () => true): Promise<ActorEvent> {
+    const types: readonly string[] = typeof type === 'string' ? [type] : type;
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
-        const found = this.events.find((e) => e.type === type && filter(e));
+        const found = this.events.find((e) => types.includes(e.type) && filter(e));
         if (found) {
           finish();
           resolve(found);
           return true;
         }
-        if (this.exited && type !== 'exit') {
+        if (this.exited && !types.includes('exit')) {
           finish();
-          reject(new Error(`${this.name} exited before '${type}'. stderr: ${this.stderr}`));
+          reject(new Error(`${this.name} exited before '${types.join("' or '")}'. stderr: ${this.stderr}`));
           return true;
         }
         return false;
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`${this.name}: no '${type}' within ${timeoutMs} ms. Events: ${JSON.stringify(this.events.slice(-5))} stderr: ${this.stderr}`));
+        reject(new Error(`${this.name}: no '${types.join("' or '")}' within ${timeoutMs} ms. Events: ${JSON.stringify(this.events.slice(-5))} stderr: ${this.stderr}`));
       }, timeoutMs);
       const finish = (): void => {
         clearTimeout(timer);

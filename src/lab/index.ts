@@ -7,14 +7,25 @@
  * library: only the CLI and the tests reach it.
  *
  * May import: every layer below (../common, ../native, ../socket, ../death,
- * ../heartbeat) and Node.
+ * ../policy, ../heartbeat) and Node.
  * @packageDocumentation
  */
 export { Actor, type ActorEvent } from './actor';
+export {
+  clientComparisonBlocker,
+  runClientComparison,
+  type ClientProgress,
+  type ClientResult,
+  type ClientRow,
+  type ClientRunOptions,
+  type ClientVariant,
+} from './clients';
+export { DRIVER_NAMES, USE_MODES, type DriverName, type Protection, type UseMode } from './drivers-config';
 export type { ChannelPeerConfig } from './actors/channel-peer';
 export type { ClientConfig } from './actors/client';
 export { METHODS, type Method, type MethodName } from './methods';
 export { TestNetwork, netnsSupport, removeStaleNamespaces } from './netns';
+export { renderClientTable } from './report-clients';
 export { renderHtml } from './report-html';
 export { renderTable } from './report-text';
 export { runComparison, type LabProgress, type LabResult, type LabRow, type RunOptions } from './run';

@@ -33,6 +33,16 @@ function deleteNamespace(name: string): void {
   }
 }
 
+/** Whether nftables can filter inside a namespace here (for {@link TestNetwork.dropSilently}), and why not. */
+export function nftSupport(): { ok: true } | { ok: false; reason: string } {
+  try {
+    execFileSync('nft', ['--version'], { timeout: IP_TIMEOUT_MS, stdio: 'ignore' });
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: `nft (Debian package nftables) is not usable: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+}
+
 /** Whether namespaces can be made here, and why not. */
 export function netnsSupport(): { ok: true } | { ok: false; reason: string } {
   if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces need Linux' };
@@ -202,6 +212,30 @@ export class TestNetwork {
     } finally {
       ip(['-n', this.peerNs, 'addr', 'add', address, 'dev', this.peerDev]);
     }
+  }
+
+  /**
+   * Everything between the hosts is dropped, silently and from now on: an
+   * nftables table in the peer's namespace discards every IP packet in and
+   * out of its link. The link stays up and ARP still answers, so neither
+   * side gets a FIN, a RST or an ICMP error: only timers can tell (what a
+   * NAT or a load balancer that forgot the flow does). {@link stopDropping}
+   * lets traffic pass again.
+   */
+  dropSilently(): void {
+    const dev = this.peerDev;
+    const rules = [
+      'table inet tk_drop {',
+      `  chain in { type filter hook input priority -300; policy accept; iifname "${dev}" drop; }`,
+      `  chain out { type filter hook output priority -300; policy accept; oifname "${dev}" drop; }`,
+      '}',
+    ].join('\n');
+    execFileSync('ip', this.execArgs('peer', ['nft', '-f', '-']), { input: rules, timeout: IP_TIMEOUT_MS, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  /** Ends {@link dropSilently}. */
+  stopDropping(): void {
+    this.run('peer', ['nft', 'delete', 'table', 'inet', 'tk_drop']);
   }
 
   /**

@@ -3,6 +3,12 @@
 export {
   Actor,
   TestNetwork,
+  clientComparisonBlocker,
+  renderClientTable,
+  runClientComparison,
+  type ClientResult,
+  type ClientRow,
+  type ClientVariant,
   netnsSupport,
   startChannelPeer,
   startClient,
