@@ -33,6 +33,12 @@ struct kernel_tcp_info {
   uint32_t rcv_ooopack;
   uint32_t snd_wnd;
 };
+// The kernel's layout, the same on every Linux target (checked when each
+// prebuild is compiled): a field at another offset would be read as garbage.
+static_assert(offsetof(kernel_tcp_info, rtt) == 68, "tcpi_rtt offset differs from the kernel's");
+static_assert(offsetof(kernel_tcp_info, pacing_rate) == 104, "tcpi_pacing_rate offset differs from the kernel's");
+static_assert(offsetof(kernel_tcp_info, bytes_sent) == 200, "tcpi_bytes_sent offset differs from the kernel's");
+static_assert(sizeof(kernel_tcp_info) == 232, "struct tcp_info up to tcpi_snd_wnd is 232 bytes");
 
 int map_state(uint8_t s) {
   switch (s) {  // Linux numbering (include/net/tcp_states.h)

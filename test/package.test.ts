@@ -67,7 +67,8 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
     const groups: Array<[string, string, RegExp, boolean?]> = [
       ['the manifest, README, licence', 'what npm and users read', /^(package\.json|README\.md|LICENSE)$/],
       ['docs/*.md', 'the API reference and the documents the README links to', /^docs\/[\w-]+\.md$/],
-      ['binding.gyp, native/*.cc, native/*.h', 'the compile fallback where no prebuild matches (install runs node-gyp-build)', /^(binding\.gyp|native\/\w+\.(cc|h))$/],
+      ['binding.gyp, native/*.cc, native/*.h, native/exports.map', 'the compile fallback where no prebuild matches', /^(binding\.gyp|native\/\w+\.(cc|h|map))$/],
+      ['scripts/install.cjs', "npm's install step: the prebuild that fits, else a message and the compile fallback", /^scripts\/install\.cjs$/],
       ['lib/entry/*', 'the public entries: ".", "./heartbeat", "./protocol", "./register", in CommonJS and ESM with types', /^lib\/entry\/\w+\.(js|mjs|d\.ts|d\.mts)$/],
       ['lib/{common,native,socket,death,policy,heartbeat}/*', 'the library the entries load', /^lib\/(common|native|socket|death|policy|heartbeat)\/[\w-]+\.(js|d\.ts)$/],
       ['lib/{lab,cli}/**', 'the tcp-keepalive command (compare): loaded only when the command runs', /^lib\/(lab|cli)\/([\w-]+\/)?[\w-]+\.(js|d\.ts)$/],
@@ -76,7 +77,7 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
     const unexplained = inPackage.filter((f) => !groups.some(([, , re]) => re.test(f)));
     expect(unexplained).toEqual([]);
     for (const [group, , re, always = true] of groups) if (always) expect(inPackage.filter((f) => re.test(f)).length, group).toBeGreaterThan(0);
-    for (const needed of ['native/addon.cc', 'native/tcp_keepalive.h', 'native/platform_linux.cc', 'native/platform_win.cc', 'lib/entry/main.js', 'lib/entry/main.mjs',
+    for (const needed of ['native/addon.cc', 'native/tcp_keepalive.h', 'native/platform_linux.cc', 'native/platform_win.cc', 'native/exports.map', 'scripts/install.cjs', 'lib/entry/main.js', 'lib/entry/main.mjs',
       'lib/entry/heartbeat.d.mts', 'lib/entry/protocol.d.ts', 'lib/entry/register.mjs', 'lib/cli/main.js', 'LICENSE']) {
       expect(inPackage).toContain(needed);
     }
