@@ -34,8 +34,9 @@ Options:
                            realistic: keep-alive 30 s/10 s/3, heartbeat 10 s/3 s/3, ~5 min)
   --scenarios LIST         comma-separated, default all:
                            ${SCENARIOS.map((s) => s.name).join(', ')}
-  --methods LIST           comma-separated, default all:
+  --methods LIST           comma-separated, default all this Node can run:
                            ${METHODS.map((m) => m.name).join(', ')}
+                           (node-full: Node 24.21+ / 26.4+ only, with the ka- settings)
   --ka-idle MS             kernel keep-alive idle time
   --ka-interval MS         kernel keep-alive probe interval
   --ka-count N             kernel keep-alive probe count
@@ -162,13 +163,17 @@ export async function compare(argv: string[]): Promise<void> {
   };
   const scenarios = list<ScenarioName>('scenario', v.scenarios, SCENARIOS.map((s) => s.name));
   const methods = list<MethodName>('method', v.methods, METHODS.map((m) => m.name));
+  for (const m of METHODS.filter((x) => methods?.includes(x.name))) {
+    const why = m.unavailable?.();
+    if (why) fail(`method ${m.name} ${why}`);
+  }
   const concurrency = positive('concurrency', v.concurrency, true) ?? 2;
   const colour = !v['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR;
 
   const bounds = boundsOf(settings);
   const total = (scenarios ?? SCENARIOS.map((s) => s.name)).length;
   process.stderr.write(
-    `tcp-keepalive compare: ${total} scenarios × ${(methods ?? METHODS).length} methods, up to ${(bounds.cap / 1000).toFixed(1)} s each after the fault, ${concurrency} at a time\n`,
+    `tcp-keepalive compare: ${total} scenarios × ${(methods ?? METHODS.filter((m) => !m.unavailable?.())).length} methods, up to ${(bounds.cap / 1000).toFixed(1)} s each after the fault, ${concurrency} at a time\n`,
   );
 
   // Live progress: a status line redrawn on a terminal, plain lines otherwise.

@@ -12,6 +12,7 @@ import { cellOf } from './report-text';
 const COLOURS: Record<string, string> = {
   none: '#8c8c8c',
   node: '#e07b39',
+  'node-full': '#c9a227',
   keepalive: '#3b7dd8',
   'keepalive-ut': '#1f4e99',
   heartbeat: '#2e9e5b',

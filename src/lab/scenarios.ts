@@ -46,7 +46,7 @@ const hbOr = (m: MethodName, b: Bounds, other: number | null): number | null =>
 
 /** Nothing arrives any more and nothing is unacknowledged: keep-alive probes decide. */
 const probedBound = (m: MethodName, b: Bounds): number | null =>
-  m === 'node' ? b.node : m === 'keepalive' || m === 'keepalive-ut' || m === 'heartbeat-keepalive' ? b.keepAlive : null;
+  m === 'node' ? b.node : m === 'node-full' || m === 'keepalive' || m === 'keepalive-ut' || m === 'heartbeat-keepalive' ? b.keepAlive : null;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -113,7 +113,7 @@ export const SCENARIOS: readonly Scenario[] = [
         ? null
         : m === 'node'
           ? s.nodeIdle
-          : m === 'keepalive' || m === 'keepalive-ut'
+          : m === 'node-full' || m === 'keepalive' || m === 'keepalive-ut'
             ? s.keepAlive.idle
             : m === 'heartbeat'
               ? s.heartbeat.idle

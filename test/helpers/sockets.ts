@@ -44,12 +44,24 @@ export async function tcpPair(): Promise<Pair> {
  * socket it does not hold (fetch's, an agent's) as a raw descriptor.
  */
 export function descriptorOf(localPort: number, remotePort: number): number | undefined {
+  return procDescriptor(['/proc/net/tcp', '/proc/net/tcp6'], localPort, remotePort);
+}
+
+/**
+ * The descriptor of a bound UDP socket, through /proc: Node keeps it out of
+ * reach (since Node 26 not even on `_handle`).
+ */
+export function udpDescriptor(localPort: number): number | undefined {
+  return procDescriptor(['/proc/net/udp', '/proc/net/udp6'], localPort);
+}
+
+function procDescriptor(tables: string[], localPort: number, remotePort?: number): number | undefined {
   const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
   let inode: string | undefined;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of tables) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[1]?.endsWith(`:${hex(localPort)}`) && f[2]?.endsWith(`:${hex(remotePort)}`)) inode = f[9];
+      if (f.length > 9 && f[1]?.endsWith(`:${hex(localPort)}`) && (remotePort === undefined || f[2]?.endsWith(`:${hex(remotePort)}`))) inode = f[9];
     }
   }
   if (inode === undefined) return undefined;

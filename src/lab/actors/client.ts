@@ -32,6 +32,8 @@ export interface ClientConfig {
   heartbeat?: HeartbeatOptions;
   /** Call Node's own socket.setKeepAlive(true, ms) on connect. */
   nodeKeepAlive?: number;
+  /** Call Node 24.21+'s socket.setKeepAlive(true, idle, interval, count) on connect (ms, ms, probes). */
+  nodeKeepAliveFull?: { idle: number; interval: number; count: number };
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ClientConfig;
@@ -55,6 +57,10 @@ const socket = new net.Socket();
 if (config.pause) socket.pause();
 socket.connect(config.port, config.host, () => {
   if (config.nodeKeepAlive !== undefined) socket.setKeepAlive(true, config.nodeKeepAlive);
+  if (config.nodeKeepAliveFull) {
+    const { idle, interval, count } = config.nodeKeepAliveFull;
+    (socket.setKeepAlive as (enable: boolean, idle: number, interval: number, count: number) => net.Socket)(true, idle, interval, count);
+  }
   const settings = config.keepAlive ? setKeepAlive(socket, config.keepAlive) : null;
   if (config.heartbeat) {
     channel = new HeartbeatChannel(socket, { heartbeat: config.heartbeat, sampleInterval: config.watchSampleInterval });
