@@ -18,12 +18,22 @@ export async function listen(server: net.Server = net.createServer()): Promise<n
   return (server.address() as net.AddressInfo).port;
 }
 
-/** A connected TCP pair on loopback. */
-export async function tcpPair(): Promise<Pair> {
+/**
+ * A connected TCP pair on loopback. `pauseClient`: the client is paused
+ * before it connects, so Node never starts reading it (libuv does not poll it).
+ */
+export async function tcpPair(options: { pauseClient?: boolean } = {}): Promise<Pair> {
   const server = net.createServer();
   const port = await listen(server);
   const acceptedP = once(server, 'connection') as Promise<[net.Socket]>;
-  const client = net.connect(port, '127.0.0.1');
+  let client: net.Socket;
+  if (options.pauseClient) {
+    client = new net.Socket();
+    client.pause();
+    client.connect(port, '127.0.0.1');
+  } else {
+    client = net.connect(port, '127.0.0.1');
+  }
   await once(client, 'connect');
   const [accepted] = await acceptedP;
   return {
