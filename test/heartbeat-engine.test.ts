@@ -171,3 +171,44 @@ describe('Heartbeat engine (controlled clock)', () => {
     expect(() => new Heartbeat(t, { jitter: 0.9 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/<= 0.5/) }));
   });
 });
+
+describe('the shared table grows and shrinks with the connections', () => {
+  const gc = ((): (() => void) => {
+    // The columns are ArrayBuffers: freed memory shows only after a collection.
+    require('node:v8').setFlagsFromString('--expose-gc');
+    return require('node:vm').runInNewContext('gc') as () => void;
+  })();
+  const columns = (): number => {
+    for (let i = 0; i < 3; i++) gc();
+    return process.memoryUsage().arrayBuffers;
+  };
+
+  it('100 000 heartbeats stopped give their column memory back', () => {
+    const before = columns();
+    const many = Array.from({ length: 100_000 }, () => new Heartbeat({ sendPing: () => {} }, TIMING));
+    const grown = columns() - before;
+    // ~63 bytes a row, and at most a quarter more rows than used.
+    expect(grown).toBeGreaterThan(100_000 * 50);
+    expect(grown).toBeLessThan(100_000 * 63 * 1.3);
+    for (const hb of many) hb.stop();
+    expect(columns() - before).toBeLessThan(64 * 1024);
+  });
+
+  it('rows removed by a callback during a sweep lose no booking of the rows still to come', async () => {
+    const start = now;
+    const pinged: Array<[row: number, at: number]> = [];
+    const others = Array.from({ length: 300 }, (_, i) => new Heartbeat({ sendPing: () => pinged.push([i, now - start]) }, TIMING));
+    // The last row (swept first) stops most of the others from its PING and
+    // the table shrinks: the rows still to sweep must be booked in the
+    // columns that stay, or they PING again at the next tick.
+    const killer = new Heartbeat({ sendPing: () => others.slice(10).forEach((h) => h.stop()) }, TIMING);
+    await advance(TIMING.idle + TIMING.interval);
+    const expected = [...Array(10).keys()].flatMap((i) => [
+      [i, TIMING.idle],
+      [i, TIMING.idle + TIMING.interval],
+    ]);
+    expect(pinged.sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual(expected);
+    killer.stop();
+    others.slice(0, 10).forEach((h) => h.stop());
+  });
+});

@@ -55,8 +55,9 @@ export function optionsObject<T extends object>(name: string, value: unknown, kn
 /**
  * Reads the methods named in `required` and `optional` of an object that
  * provides callbacks (a transport): each is read once and must be a function;
- * an own enumerable key that is not one of them is refused. The returned
- * functions are bound to the object.
+ * an own enumerable key that is not one of them is refused. The functions
+ * are returned as read, unbound: call them with the object as `this`
+ * (binding each would cost a function object per call site, per connection).
  */
 export function methodsOf<K extends string>(
   name: string,
@@ -75,7 +76,7 @@ export function methodsOf<K extends string>(
     const fn = reading(`${name}.${key}`, value, () => (value as Record<string, unknown>)[key]);
     if (fn === undefined && optional.includes(key)) continue;
     functionArg(`${name}.${key}`, fn);
-    out[key] = (fn as (...args: never[]) => unknown).bind(value);
+    out[key] = fn as (...args: never[]) => unknown;
   }
   return out;
 }

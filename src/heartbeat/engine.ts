@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { booleanArg, integerArg, methodsOf, numberArg, optionsObject } from '../common';
-import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner } from './scheduler';
+import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner, type RttEstimate } from './scheduler';
+
+export type { RttEstimate } from './scheduler';
 
 /**
  * Heartbeat timing, all in milliseconds.
@@ -48,18 +50,6 @@ export interface HeartbeatTransport {
    * megabytes of our own data is not an unanswered PING.
    */
   isDraining?(): boolean;
-}
-
-/** Smoothed round-trip time from PONG echoes (RFC 6298 weights), ms. */
-export interface RttEstimate {
-  /** Last sample, ms; NaN before the first PONG. */
-  last: number;
-  /** Smoothed RTT, ms; NaN before the first PONG. */
-  smoothed: number;
-  /** RTT variation, ms; NaN before the first PONG. */
-  variance: number;
-  /** PONGs that produced a sample. */
-  samples: number;
 }
 
 /** What the engine knows when it declares death. */
@@ -107,9 +97,13 @@ export function validateHeartbeatOptions(options?: HeartbeatOptions, name = 'opt
   };
 }
 
-const LIVE = 0;
-const DEAD = 1;
-const STOPPED = 2;
+/** The estimate of heartbeats that ended, kept outside them: a live one pays no field for it. */
+const finalRtt = new WeakMap<Heartbeat, RttEstimate>();
+
+// `row` says where a heartbeat stands, so no field is spent on it: a row of
+// the table while it lives, then one of these.
+const STOPPED = -1;
+const DEAD = -2;
 
 /**
  * One connection's heartbeat. Call {@link Heartbeat.received} for every
@@ -121,22 +115,21 @@ const STOPPED = 2;
  * columns walked by one unref'd sweep); the object itself is a small handle.
  */
 export class Heartbeat implements RowOwner {
-  /** @internal row in the shared table; -1 once stopped */
-  row = -1;
+  /** @internal row in the shared table while live; STOPPED or DEAD after */
+  row = STOPPED;
   /** The detection bound: idle + interval × count, ms. */
   readonly bound: number;
   private seq = 0;
   private ackedSeq = 0;
-  private status = LIVE;
   private emitter: EventEmitter<HeartbeatEvents> | null = null;
-  private estimate: RttEstimate | null = null;
-
+  // Only the library makes transports (channel, adapters, createHeartbeat),
+  // each its own object that nothing else reaches: checked once here, then
+  // called through. Every field is paid once per connection.
   private readonly transport: HeartbeatTransport;
 
   constructor(transport: HeartbeatTransport, options: HeartbeatOptions = {}) {
-    // Read once: the methods are kept, bound to the object they came from.
-    const methods = methodsOf('transport', transport, ['sendPing'], ['isDraining']);
-    this.transport = methods as unknown as HeartbeatTransport;
+    methodsOf('transport', transport, ['sendPing'], ['isDraining']);
+    this.transport = transport;
     const o = validateHeartbeatOptions(options);
     this.bound = o.idle + o.interval * o.count;
     table.add(this, o.idle, o.interval, o.count, o.jitter, o.sendPings);
@@ -160,7 +153,7 @@ export class Heartbeat implements RowOwner {
    * PONG for a PING never sent is ignored (beyond counting as bytes received).
    */
   pong(seq: number, timestamp?: number): void {
-    if (this.status !== LIVE) return;
+    if (this.row < 0) return;
     table.flags[this.row] |= RX;
     if (!(seq > this.ackedSeq && seq <= this.seq)) return;
     this.ackedSeq = seq;
@@ -171,14 +164,15 @@ export class Heartbeat implements RowOwner {
     }
   }
 
-  /** Round-trip time from PONG echoes. */
+  /** Round-trip time from PONG echoes (kept in the table's row; the last figures once it ended). */
   get rtt(): RttEstimate {
-    return this.estimate ? { ...this.estimate } : { last: NaN, smoothed: NaN, variance: NaN, samples: 0 };
+    if (this.row >= 0) return table.rttOf(this.row);
+    return { ...(finalRtt.get(this) ?? { last: NaN, smoothed: NaN, variance: NaN, samples: 0 }) };
   }
 
   /** Whether death was declared. */
   get dead(): boolean {
-    return this.status === DEAD;
+    return this.row === DEAD;
   }
 
   /** PINGs sent since something was last received. */
@@ -188,8 +182,14 @@ export class Heartbeat implements RowOwner {
 
   /** Stops the heartbeat (no more PINGs, no verdict); idempotent. */
   stop(): void {
-    if (this.status === LIVE) this.status = STOPPED;
-    if (this.row >= 0) table.remove(this);
+    this.leaveTable(STOPPED);
+  }
+
+  private leaveTable(as: typeof STOPPED | typeof DEAD): void {
+    if (this.row < 0) return;
+    if (table.rttSamples[this.row] !== 0) finalRtt.set(this, table.rttOf(this.row));
+    table.remove(this);
+    this.row = as;
   }
 
   /** Adds a listener ('dead' once with {@link HeartbeatDeath}; 'pong' with seq and RTT). */
@@ -243,7 +243,7 @@ export class Heartbeat implements RowOwner {
     table.flags[row] |= VERDICT_PENDING;
     const lagAtTick = table.lagMs;
     setImmediate(() => {
-      if (this.status !== LIVE || this.row < 0) return;
+      if (this.row < 0) return;
       const r = this.row;
       table.flags[r] &= ~VERDICT_PENDING;
       if (table.flags[r] & RX) return; // the poll delivered something: alive
@@ -255,22 +255,13 @@ export class Heartbeat implements RowOwner {
         loopLag: Math.max(lagAtTick, table.lagMs),
         rtt: this.rtt,
       };
-      this.status = DEAD;
-      table.remove(this);
+      this.leaveTable(DEAD);
       this.emitter?.emit('dead', death);
     });
   }
 
   private addRttSample(sample: number): void {
-    const e = (this.estimate ??= { last: NaN, smoothed: NaN, variance: NaN, samples: 0 });
-    if (e.samples === 0) {
-      e.smoothed = sample;
-      e.variance = sample / 2;
-    } else {
-      e.variance = 0.75 * e.variance + 0.25 * Math.abs(e.smoothed - sample);
-      e.smoothed = 0.875 * e.smoothed + 0.125 * sample;
-    }
-    e.last = sample;
-    e.samples++;
+    table.addRttSample(this.row, sample);
   }
+
 }

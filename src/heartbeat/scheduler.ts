@@ -9,6 +9,18 @@
 import { performance } from 'node:perf_hooks';
 import { SharedTimer } from '../common';
 
+/** Smoothed round-trip time from PONG echoes (RFC 6298 weights), ms. */
+export interface RttEstimate {
+  /** Last sample, ms; NaN before the first PONG. */
+  last: number;
+  /** Smoothed RTT, ms; NaN before the first PONG. */
+  smoothed: number;
+  /** RTT variation, ms; NaN before the first PONG. */
+  variance: number;
+  /** PONGs that produced a sample. */
+  samples: number;
+}
+
 /** Bits of the `flags` column. */
 export const RX = 1; // something was received since the last sweep
 export const TX = 2; // something was sent since the last sweep
@@ -26,6 +38,11 @@ export interface RowOwner {
 }
 
 const MIN_TICK_MS = 5;
+// Columns start small and grow by a quarter: a small server pays for few
+// rows, a large one for at most a quarter more than it uses; they shrink
+// again when three quarters stand empty.
+const INITIAL_ROWS = 64;
+const GROWTH = 1.25;
 const MAX_TICK_MS = 1000;
 const epoch = performance.now();
 const realClock = (): number => performance.now() - epoch;
@@ -52,19 +69,26 @@ export function useClock(fake: () => number): () => void {
 export class HeartbeatTable {
   size = 0;
   owners: Array<RowOwner | undefined> = [];
-  flags = new Uint8Array(64);
-  pings = new Uint16Array(64); // PINGs sent since the last receive
-  lastRx = new Float64Array(64);
-  lastTx = new Float64Array(64);
-  lastPingAt = new Float64Array(64);
-  bound = new Float64Array(64); // idle + interval × count
-  // Delays in float32 (exact to the ms up to 4.6 h; coarser beyond), to keep a row small.
-  nextDelay = new Float32Array(64); // before the next PING (jittered)
-  idle = new Float32Array(64);
-  interval = new Float32Array(64);
-  jitter = new Float32Array(64); // fraction by which delays are shortened at random
+  flags = new Uint8Array(INITIAL_ROWS);
+  pings = new Uint16Array(INITIAL_ROWS); // PINGs sent since the last receive
+  lastRx = new Float64Array(INITIAL_ROWS);
+  lastTx = new Float64Array(INITIAL_ROWS);
+  lastPingAt = new Float64Array(INITIAL_ROWS);
+  // Durations in float32 (exact to the ms up to 4.6 h; coarser beyond), to keep a row small.
+  bound = new Float32Array(INITIAL_ROWS); // idle + interval × count
+  nextDelay = new Float32Array(INITIAL_ROWS); // before the next PING (jittered)
+  idle = new Float32Array(INITIAL_ROWS);
+  interval = new Float32Array(INITIAL_ROWS);
+  jitter = new Float32Array(INITIAL_ROWS); // fraction by which delays are shortened at random
+  // The RTT estimate (RFC 6298 weights), ms in float32 (about 7 significant
+  // digits): a row costs 16 bytes where an object per connection cost ~100.
+  rttLast = new Float32Array(INITIAL_ROWS);
+  rttSmoothed = new Float32Array(INITIAL_ROWS);
+  rttVariance = new Float32Array(INITIAL_ROWS);
+  rttSamples = new Uint32Array(INITIAL_ROWS);
 
   private readonly timer = new SharedTimer(() => this.tick());
+  private sweeping = false;
   private expectedAt = 0;
   /** Time of the current tick (ms, scheduler clock). */
   now = 0;
@@ -93,6 +117,7 @@ export class HeartbeatTable {
     this.jitter[row] = jitter;
     this.bound[row] = idle + interval * count;
     this.nextDelay[row] = jittered(idle, jitter);
+    this.rttSamples[row] = 0;
     // A quarter of the finest delay keeps the added detection latency small.
     const resolutionMs = Math.min(idle, interval) / 4;
     const wanted = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, resolutionMs));
@@ -119,29 +144,66 @@ export class HeartbeatTable {
       this.idle[row] = this.idle[last];
       this.interval[row] = this.interval[last];
       this.jitter[row] = this.jitter[last];
+      this.rttLast[row] = this.rttLast[last];
+      this.rttSmoothed[row] = this.rttSmoothed[last];
+      this.rttVariance[row] = this.rttVariance[last];
+      this.rttSamples[row] = this.rttSamples[last];
     }
     this.owners[last] = undefined;
     owner.row = -1;
     if (this.size === 0) this.timer.setPeriod(Infinity);
+    if (!this.sweeping && this.size < this.flags.length / 4 && this.flags.length > INITIAL_ROWS) this.resize(Math.max(INITIAL_ROWS, this.flags.length >> 1));
+  }
+
+  /** Adds a round-trip sample (ms) to `row`'s estimate. */
+  addRttSample(row: number, sample: number): void {
+    const samples = this.rttSamples[row];
+    if (samples === 0) {
+      this.rttSmoothed[row] = sample;
+      this.rttVariance[row] = sample / 2;
+    } else {
+      const smoothed = this.rttSmoothed[row];
+      this.rttVariance[row] = 0.75 * this.rttVariance[row] + 0.25 * Math.abs(smoothed - sample);
+      this.rttSmoothed[row] = 0.875 * smoothed + 0.125 * sample;
+    }
+    this.rttLast[row] = sample;
+    if (samples !== 0xffffffff) this.rttSamples[row] = samples + 1;
+  }
+
+  /** `row`'s estimate, as a new object. */
+  rttOf(row: number): RttEstimate {
+    const samples = this.rttSamples[row];
+    if (samples === 0) return { last: NaN, smoothed: NaN, variance: NaN, samples: 0 };
+    return { last: this.rttLast[row], smoothed: this.rttSmoothed[row], variance: this.rttVariance[row], samples };
   }
 
   private grow(): void {
-    const n = this.flags.length * 2;
-    const grown = <T extends Uint8Array | Uint16Array | Float32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
+    this.resize(Math.ceil(this.flags.length * GROWTH));
+  }
+
+  /** New columns of `n` rows holding the live ones. */
+  private resize(n: number): void {
+    const size = this.size;
+    const grown = <T extends Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
       const b = new make(n);
-      b.set(a);
+      b.set(a.subarray(0, size));
       return b;
     };
+    if (this.owners.length > n) this.owners.length = n;
     this.flags = grown(this.flags, Uint8Array);
     this.pings = grown(this.pings, Uint16Array);
     this.lastRx = grown(this.lastRx, Float64Array);
     this.lastTx = grown(this.lastTx, Float64Array);
     this.lastPingAt = grown(this.lastPingAt, Float64Array);
     this.nextDelay = grown(this.nextDelay, Float32Array);
-    this.bound = grown(this.bound, Float64Array);
+    this.bound = grown(this.bound, Float32Array);
     this.idle = grown(this.idle, Float32Array);
     this.interval = grown(this.interval, Float32Array);
     this.jitter = grown(this.jitter, Float32Array);
+    this.rttLast = grown(this.rttLast, Float32Array);
+    this.rttSmoothed = grown(this.rttSmoothed, Float32Array);
+    this.rttVariance = grown(this.rttVariance, Float32Array);
+    this.rttSamples = grown(this.rttSamples, Uint32Array);
   }
 
   private restart(tickMs: number): void {
@@ -160,10 +222,25 @@ export class HeartbeatTable {
 
   /** @internal One pass over every row; only rows with something due call their owner. */
   sweep(now: number): void {
-    const { flags, pings, lastRx, lastTx, lastPingAt, nextDelay, bound, owners } = this;
+    this.sweeping = true;
+    try {
+      this.sweepRows(now);
+    } finally {
+      this.sweeping = false;
+    }
+    // Shrunk after the pass, never under it.
+    if (this.size < this.flags.length / 4 && this.flags.length > INITIAL_ROWS) this.resize(Math.max(INITIAL_ROWS, this.flags.length >> 1));
+  }
+
+  private sweepRows(now: number): void {
+    let { flags, pings, lastRx, lastTx, lastPingAt, nextDelay, bound } = this;
+    const owners = this.owners;
     // Walk downwards: an owner that dies removes its row by swapping in the
     // last one, which has been visited already.
     for (let i = this.size - 1; i >= 0; i--) {
+      if (i >= this.size) continue; // rows removed by an owner's callback
+      // A callback added rows and the columns grew: continue in the new ones.
+      if (flags !== this.flags) ({ flags, pings, lastRx, lastTx, lastPingAt, nextDelay, bound } = this);
       let f = flags[i];
       if (f & (RX | TX)) {
         if (f & RX) {
