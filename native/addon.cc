@@ -122,7 +122,9 @@ bool ReadInt(const double* slot, double lo, double hi, int64_t* value) {
 
 // apply(socket, scratch): the request comes in the settings slots (mask,
 // enabled, idle, interval, count, user timeout). Checks the socket, applies
-// the masked fields, then reads everything back into the same slots.
+// the masked fields, then reads everything back into the same slots. With
+// TK_F_TCP_KNOWN the check is the caller's (a socket Node itself opened as
+// TCP); with TK_F_NO_READBACK the slots keep the request.
 Napi::Value Apply(const Napi::CallbackInfo& info) {
   Call call;
   if (!Prepare(info, &call)) return info.Env().Undefined();
@@ -137,10 +139,11 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   Napi::Value result = info.Env().Undefined();
-  if (!CheckTcp(info, call, &result)) return result;
+  if (!(mask & TK_F_TCP_KNOWN) && !CheckTcp(info, call, &result)) return result;
 
+  // The request-only bits are for this function; the platform code sees the fields.
   tk_settings req = {};
-  req.mask = static_cast<uint32_t>(mask);
+  req.mask = static_cast<uint32_t>(mask) & ~static_cast<uint32_t>(TK_F_NO_READBACK | TK_F_TCP_KNOWN);
   req.enabled = static_cast<int32_t>(enabled);
   req.idle_ms = idle;
   req.interval_ms = interval;
@@ -149,6 +152,10 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
   int op = TK_OP_NONE;
   int err = tk_apply(call.socket, &req, &op);
   if (err != 0) return Fail(info, call.out, err, op, nullptr);
+  if (mask & TK_F_NO_READBACK) {
+    call.out[TK_SLOT_MASK] = req.mask;
+    return result;
+  }
 
   tk_settings got = {};
   err = tk_read(call.socket, &got, &op);

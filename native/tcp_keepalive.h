@@ -66,7 +66,9 @@ enum tk_field {
   TK_F_COUNT = 1 << 3,              // the probe count
   TK_F_USER_TIMEOUT = 1 << 4,       // the user timeout
   TK_F_COUNT_FIXED = 1 << 5,        // read-back only: count is the OS's fixed value (Windows SIO_KEEPALIVE_VALS: 10)
-  TK_F_TIMES_UNVERIFIED = 1 << 6    // read-back only: idle/interval cannot be read back (set through SIO_KEEPALIVE_VALS)
+  TK_F_TIMES_UNVERIFIED = 1 << 6,   // read-back only: idle/interval cannot be read back (set through SIO_KEEPALIVE_VALS)
+  TK_F_NO_READBACK = 1 << 7,        // request only: apply, skip the read-back (the slots keep the request)
+  TK_F_TCP_KNOWN = 1 << 8           // request only: the caller knows it is TCP (Node's own TCP handle): no SO_PROTOCOL check
 };
 
 // Keep-alive settings. All times are milliseconds whatever the OS unit;

@@ -33,6 +33,10 @@ export const Field = {
   COUNT_FIXED: 32,
   /** read-back only: idle/interval cannot be read back (set through SIO_KEEPALIVE_VALS) */
   TIMES_UNVERIFIED: 64,
+  /** request only: apply, skip the read-back (the slots keep the request) */
+  NO_READBACK: 128,
+  /** request only: the caller knows it is TCP (Node's own TCP handle): no SO_PROTOCOL check */
+  TCP_KNOWN: 256,
 } as const;
 
 /** Indexes into the scratch. */

@@ -88,11 +88,33 @@ function rawDescriptor(fd: number, name: string): number {
  */
 export function socketState(socket: unknown, name = 'socket'): SocketState {
   if (typeof socket === 'number') return { kind: 'fd', fd: rawDescriptor(socket, name) };
+  const s = netSocketOrThrow(socket, name);
+  if (s.pending || s.connecting) return { kind: 'pending', socket: s };
+  return { kind: 'fd', fd: descriptorOrThrow(s) };
+}
+
+/**
+ * Like {@link socketState} but a socket that is not connected yet is an
+ * error. Allocates nothing: the process-wide policy calls it per connection.
+ */
+export function connectedFd(socket: unknown, name = 'socket'): number {
+  if (typeof socket === 'number') return rawDescriptor(socket, name);
+  const s = netSocketOrThrow(socket, name);
+  if (s.pending || s.connecting) {
+    throw libraryError('ERR_TCP_KEEPALIVE_NOT_CONNECTED', 'tcp-keepalive: the socket is not connected yet (wait for its "connect" event)');
+  }
+  return descriptorOrThrow(s);
+}
+
+function netSocketOrThrow(socket: unknown, name: string): net.Socket {
   if (!isNetSocket(socket)) {
     throw invalidArgType(name, 'an instance of net.Socket or tls.TLSSocket, or a file descriptor number', socket);
   }
   if (socket.destroyed) throw libraryError('ERR_SOCKET_CLOSED', 'Socket is closed');
-  if (socket.pending || socket.connecting) return { kind: 'pending', socket };
+  return socket;
+}
+
+function descriptorOrThrow(socket: net.Socket): number {
   const fd = descriptorOf(socket);
   if (fd < 0) {
     throw libraryError(
@@ -100,12 +122,19 @@ export function socketState(socket: unknown, name = 'socket'): SocketState {
       'tcp-keepalive: this socket has no TCP descriptor (it is not backed by a TCP handle, e.g. a TLSSocket over another stream)',
     );
   }
-  return { kind: 'fd', fd };
+  return fd;
 }
 
-/** Like {@link socketState} but a socket that is not connected yet is an error. */
-export function connectedFd(socket: unknown, name = 'socket'): number {
-  const state = socketState(socket, name);
-  if (state.kind === 'fd') return state.fd;
-  throw libraryError('ERR_TCP_KEEPALIVE_NOT_CONNECTED', 'tcp-keepalive: the socket is not connected yet (wait for its "connect" event)');
+/**
+ * What Node itself opened a socket as, from its handle's class: 'tcp' (its
+ * TCP handle, which libuv gives only to a stream socket of AF_INET or
+ * AF_INET6; directly or under TLS), 'pipe' (UNIX domain, named pipe), or
+ * 'unknown' (anything else: then only the kernel's answer counts).
+ */
+export function handleKind(socket: net.Socket): 'tcp' | 'pipe' | 'unknown' {
+  type Handle = { constructor?: { name?: unknown }; _parent?: Handle | null } | null | undefined;
+  let handle = (socket as unknown as { _handle?: Handle })._handle;
+  if (handle?.constructor?.name === 'TLSWrap') handle = handle._parent;
+  const name = handle?.constructor?.name;
+  return name === 'TCP' ? 'tcp' : name === 'Pipe' ? 'pipe' : 'unknown';
 }

@@ -10,4 +10,4 @@
 export { binding, bindingPath, type NativeBinding, type OsLimits, type Range } from './binary';
 export { nativeCall, throwIfFailed } from './call';
 export { Field, Slot, Status, TCP_STATES, tcpInfoFromScratch, type TcpInfo, type TcpState } from './contract';
-export { connectedFd, socketState, type SocketLike, type SocketState } from './descriptor';
+export { connectedFd, handleKind, socketState, type SocketLike, type SocketState } from './descriptor';

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { booleanArg, functionArg, invalidArgValue, optionsObject } from '../common';
 import { watch, type DeathReason, type DeathReport, type Watcher } from '../death';
-import { applyPolicyKeepAlive, keepAliveConfigured, observeKeepAlive, setKeepAlive } from '../socket';
+import { applyPolicyKeepAlive, keepAliveConfigured, prepareKeepAlive, setKeepAlive, type PolicyHooks, type PreparedKeepAlive } from '../socket';
 import { resolvePolicy, type ProtectionPolicy, type ResolvedPolicy } from './policy';
 
 /** Options of {@link protectConnections}. */
@@ -92,7 +92,12 @@ const PROTECT_OPTIONS: ReadonlySet<string> = new Set(['filter', 'onError', 'patc
  * policy first, a general one after, as with firewall rules.
  */
 export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
-  private readonly seen = new WeakSet<net.Socket>();
+  /**
+   * Marks a socket this handle has found, with where (a symbol of its own
+   * on the socket: a WeakSet entry per connection costs the garbage
+   * collector far more).
+   */
+  private readonly found = Symbol('tcp-keepalive protection');
   private readonly watchers = new Set<Watcher>();
   private readonly counts: ProtectionStats = {
     protected: 0,
@@ -102,6 +107,19 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
     deaths: {},
   };
   private stopped = false;
+  /** The policy's settings, checked once for every socket. */
+  private readonly prepared: PreparedKeepAlive;
+  /** What a protected socket's settings report back: repairs counted, failures reported. */
+  private readonly hooks: PolicyHooks = {
+    onRepairFailure: (error, socket) => this.failed(error, socket),
+    onRepaired: () => {
+      this.counts.repaired++;
+    },
+  };
+  // Listeners of sockets waiting for 'connect', shared by all of them (Node
+  // calls them with the socket as `this`).
+  private readonly onConnect: (this: net.Socket) => void;
+  private readonly onCloseFirst: (this: net.Socket) => void;
   private readonly onClient = (message: unknown): void => this.consider(socketOf(message), 'client');
   private readonly onServer = (message: unknown): void => this.consider(socketOf(message), 'server');
   private readonly onUndici = (message: unknown): void => this.consider(socketOf(message), 'undici');
@@ -114,6 +132,16 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
     private readonly patch: boolean,
   ) {
     super();
+    this.prepared = prepareKeepAlive(policy.keepAlive);
+    const handle = this;
+    this.onConnect = function onConnect(this: net.Socket): void {
+      this.removeListener('close', handle.onCloseFirst);
+      handle.protect(this, (this as net.Socket & Record<symbol, Origin>)[handle.found]);
+    };
+    this.onCloseFirst = function onCloseFirst(this: net.Socket): void {
+      this.removeListener('connect', handle.onConnect);
+      handle.counts.skipped.closed++;
+    };
     dc.subscribe('net.client.socket', this.onClient);
     dc.subscribe('net.server.socket', this.onServer);
     dc.subscribe('undici:client:connected', this.onUndici);
@@ -143,24 +171,20 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
 
   /** @internal A socket one of the hooks found (once per socket). */
   consider(socket: net.Socket | undefined, origin: Origin): void {
-    if (this.stopped || socket === undefined || this.seen.has(socket)) return;
-    this.seen.add(socket);
+    if (this.stopped || socket === undefined) return;
+    const marked = socket as net.Socket & Record<symbol, Origin | undefined>;
+    if (marked[this.found] !== undefined) return;
+    marked[this.found] = origin;
     if (!socket.pending) {
       this.protect(socket, origin);
       return;
     }
     // Not connected yet (a client just created): protect it at 'connect',
-    // when its remote end is known, unless it closes first.
-    const onConnect = (): void => {
-      socket.removeListener('close', onClose);
-      this.protect(socket, origin);
-    };
-    const onClose = (): void => {
-      socket.removeListener('connect', onConnect);
-      this.counts.skipped.closed++;
-    };
-    socket.once('connect', onConnect);
-    socket.once('close', onClose);
+    // when its remote end is known, unless it closes first. The listeners
+    // are this handle's own, shared by every socket (called with the socket
+    // as `this`): nothing is allocated per connection for the wait.
+    socket.once('connect', this.onConnect);
+    socket.once('close', this.onCloseFirst);
   }
 
   private protect(socket: net.Socket, origin: Origin): void {
@@ -190,7 +214,7 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
       return;
     }
     try {
-      applyPolicyKeepAlive(socket, this.policy.keepAlive, (error) => this.failed(error, socket));
+      applyPolicyKeepAlive(socket, this.prepared, this.hooks);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code === 'ERR_TCP_KEEPALIVE_NOT_TCP' || code === 'ERR_TCP_KEEPALIVE_NO_FD') skipped.notTcp++;
@@ -203,7 +227,6 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
     }
     this.counts.protected++;
     this.counts.via[origin]++;
-    observeKeepAlive(socket, { afterApplied: (_s, cause) => cause === 'repair' && this.counts.repaired++ }, 'observe');
     if (this.policy.sampleInterval !== undefined) this.watch(socket);
   }
 

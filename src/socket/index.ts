@@ -10,6 +10,9 @@
  */
 export {
   applyPolicyKeepAlive,
+  prepareKeepAlive,
+  type PolicyHooks,
+  type PreparedKeepAlive,
   checkKeepAlive,
   getKeepAlive,
   keepAliveConfigured,

@@ -4,8 +4,8 @@
  */
 import type * as net from 'node:net';
 import { invalidArgValue, libraryError, netSocket, outOfRange } from '../common';
-import { connectedFd, Field, nativeCall, Slot, socketState, throwIfFailed, type SocketLike } from '../native';
-import { announceApplied, observeKeepAlive } from './keepalive-observers';
+import { connectedFd, Field, handleKind, nativeCall, Slot, socketState, throwIfFailed, type SocketLike } from '../native';
+import { announceApplied, startObserving, stopObserving } from './keepalive-observers';
 import {
   currentLimits,
   roundUpToSeconds,
@@ -16,33 +16,54 @@ import {
 } from './options';
 
 
-/**
- * Per socket: the settings in force after the last successful call, and a
- * call deferred until 'connect'. A call that fails changes none of it.
- */
-interface Applied {
-  /** The settings read back after the last successful apply. */
-  settings: KeepAliveSettings | undefined;
-  /** The request those settings came from (persist re-applies it). */
-  request: KeepAliveRequest | undefined;
-  /** Unsubscribes persist's repair; set while persist is on. */
-  unpersist: (() => void) | undefined;
-  /** A request waiting for 'connect' (the last call made before it wins). */
-  deferred: KeepAliveRequest | undefined;
-  /** The outcome of the last deferred request, when it failed. */
-  error: Error | undefined;
-  /** What a failed repair does instead of destroying the socket (the process-wide policy's choice). */
-  onRepairFailure: ((error: Error) => void) | undefined;
-  waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]>;
+/** What the process-wide policy asks of a socket it protects, shared by all of them. */
+export interface PolicyHooks {
+  /** A repair failed: reported, the socket left alone (instead of destroyed). */
+  onRepairFailure(error: Error, socket: net.Socket): void;
+  /** A repair changed the kernel back. */
+  onRepaired(): void;
 }
 
-const applied = new WeakMap<net.Socket, Applied>();
+/**
+ * Per socket: the settings in force after the last successful call, and a
+ * call deferred until 'connect'. A call that fails changes none of it. It is
+ * also persist's repairer (subscribed while persist is on).
+ */
+class Applied {
+  /** The settings read back after the last successful apply. */
+  settings: KeepAliveSettings | undefined = undefined;
+  /** The request those settings came from (persist re-applies it). */
+  request: KeepAliveRequest | undefined = undefined;
+  /** Persist's repair is subscribed. */
+  persisting = false;
+  /** A request waiting for 'connect' (the last call made before it wins). */
+  deferred: KeepAliveRequest | undefined = undefined;
+  /** The outcome of the last deferred request, when it failed. */
+  error: Error | undefined = undefined;
+  /** Set when the settings came from the process-wide policy. */
+  policy: PolicyHooks | undefined = undefined;
+  /** Promises of whenKeepAliveApplied waiting for a deferred request (made when the first one waits). */
+  waiters: Array<[resolve: (s: KeepAliveSettings) => void, reject: (e: Error) => void]> | undefined = undefined;
+
+  constructor(readonly socket: net.Socket) {}
+
+  /** Persist: Node's own setKeepAlive just ran. */
+  afterNodeCall(): void {
+    repair(this.socket, this);
+  }
+}
+
+// Kept on the socket under a symbol, as Node keeps its own state: a WeakMap
+// entry per connection costs the garbage collector far more.
+const kApplied = Symbol('tcp-keepalive settings');
+type AppliedSocket = net.Socket & { [kApplied]?: Applied };
+const appliedTo = (socket: net.Socket): Applied | undefined => (socket as AppliedSocket)[kApplied];
 
 function recordOf(socket: net.Socket): Applied {
-  let record = applied.get(socket);
+  let record = appliedTo(socket);
   if (record === undefined) {
-    record = { settings: undefined, request: undefined, unpersist: undefined, deferred: undefined, error: undefined, onRepairFailure: undefined, waiters: [] };
-    applied.set(socket, record);
+    record = new Applied(socket);
+    (socket as AppliedSocket)[kApplied] = record;
   }
   return record;
 }
@@ -109,15 +130,17 @@ function readSettings(fd: number): KeepAliveSettings {
 }
 
 function settle(record: Applied): void {
-  if (record.waiters.length === 0) return;
-  for (const [resolve, reject] of record.waiters.splice(0)) {
+  const waiters = record.waiters;
+  if (waiters === undefined) return;
+  record.waiters = undefined;
+  for (const [resolve, reject] of waiters) {
     if (record.error) reject(record.error);
     else resolve(record.settings as KeepAliveSettings);
   }
 }
 
-/** Why settings are applied: a call (with what a failed repair should do later), or a repair. */
-type Cause = { cause: 'call'; onRepairFailure?: (error: Error) => void } | { cause: 'repair' };
+/** Why settings are applied: a call (the policy's, or the application's), or a repair. */
+type Cause = PolicyHooks | 'call' | 'repair';
 
 /**
  * Applies `request` to a connected socket; only once the kernel accepted it
@@ -128,20 +151,25 @@ function applyToSocket(
   record: Applied,
   request: KeepAliveRequest,
   fd = connectedFd(socket),
-  why: Cause = { cause: 'call' },
+  why: Cause = 'call',
 ): KeepAliveSettings {
-  const settings = applyRequest(fd, request);
+  return remember(socket, record, request, applyRequest(fd, request), why);
+}
+
+/** The kernel accepted `request`: remember its settings, keep them in force if asked, tell the observers. */
+function remember(socket: net.Socket, record: Applied, request: KeepAliveRequest, settings: KeepAliveSettings, why: Cause): KeepAliveSettings {
   record.settings = settings;
   record.request = request;
   record.error = undefined;
-  if (why.cause === 'call') record.onRepairFailure = why.onRepairFailure;
-  if (request.persist && record.unpersist === undefined) {
-    record.unpersist = observeKeepAlive(socket, { afterNodeCall: () => repair(socket, record) }, 'repair');
-  } else if (!request.persist && record.unpersist !== undefined) {
-    record.unpersist();
-    record.unpersist = undefined;
+  if (why !== 'repair') record.policy = why === 'call' ? undefined : why;
+  if (request.persist && !record.persisting) {
+    startObserving(socket, record, 'repair');
+    record.persisting = true;
+  } else if (!request.persist && record.persisting) {
+    stopObserving(socket, record);
+    record.persisting = false;
   }
-  announceApplied(socket, settings, why.cause);
+  announceApplied(socket, settings, why === 'repair' ? 'repair' : 'call');
   return settings;
 }
 
@@ -163,9 +191,10 @@ function repair(socket: net.Socket, record: Applied): void {
     const fd = connectedFd(socket);
     const now = readSettings(fd);
     if (!now.enabled || sameSettings(now, ours)) return;
-    applyToSocket(socket, record, record.request, fd, { cause: 'repair' });
+    applyToSocket(socket, record, record.request, fd, 'repair');
+    record.policy?.onRepaired();
   } catch (error) {
-    if (record.onRepairFailure) record.onRepairFailure(error as Error);
+    if (record.policy) record.policy.onRepairFailure(error as Error, socket);
     else socket.destroy(error as Error);
   }
 }
@@ -241,19 +270,64 @@ export function setKeepAlive(socket: SocketLike, options?: KeepAliveOptions): Ke
 }
 
 /**
- * @internal setKeepAlive for the process-wide policy, on a connected socket:
- * the same, except that a later failed repair calls `onRepairFailure`
- * instead of destroying the socket.
+ * @internal A request checked once for the process-wide policy, which
+ * applies it to every connection. Where the kernel's values follow from the
+ * request alone (Linux, all five fields given: times kept in whole seconds
+ * rounded up, the user timeout in ms), `expected` holds them and a socket
+ * Node opened as TCP is applied to without the check and the read-back:
+ * 5 syscalls where setKeepAlive makes 11 (Node's own full call makes 4).
  */
-export function applyPolicyKeepAlive(socket: net.Socket, options: KeepAliveOptions, onRepairFailure: (error: Error) => void): KeepAliveSettings {
+export interface PreparedKeepAlive {
+  readonly request: KeepAliveRequest;
+  readonly expected: KeepAliveSettings | undefined;
+}
+
+const ALL_FIELDS = Field.ENABLE | Field.IDLE | Field.INTERVAL | Field.COUNT | Field.USER_TIMEOUT;
+
+/** @internal Checks `options` once (Node-style errors) for {@link applyPolicyKeepAlive}. */
+export function prepareKeepAlive(options: KeepAliveOptions): PreparedKeepAlive {
   const request = validateOptions(options);
+  const known = process.platform === 'linux' && request.enabled && (request.mask & ALL_FIELDS) === ALL_FIELDS && typeof request.userTimeoutMs === 'number';
+  // One frozen object for every socket: nothing per connection.
+  const expected: KeepAliveSettings | undefined = known
+    ? Object.freeze({
+        enabled: true,
+        idle: roundUpToSeconds(request.idleMs),
+        interval: roundUpToSeconds(request.intervalMs),
+        count: request.count,
+        userTimeout: request.userTimeoutMs as number,
+      })
+    : undefined;
+  return { request, expected };
+}
+
+/**
+ * @internal setKeepAlive for the process-wide policy, on a connected socket:
+ * the same, except that a later failed repair is reported to
+ * `hooks.onRepairFailure` instead of destroying the socket, each repair is
+ * counted by `hooks.onRepaired`, and
+ * where {@link PreparedKeepAlive.expected} is known the kernel is not asked
+ * again (the policy has no caller waiting for the values).
+ */
+export function applyPolicyKeepAlive(socket: net.Socket, prepared: PreparedKeepAlive, hooks: PolicyHooks): KeepAliveSettings {
   const fd = connectedFd(socket);
-  return applyToSocket(socket, recordOf(socket), request, fd, { cause: 'call', onRepairFailure });
+  const record = recordOf(socket);
+  const { request, expected } = prepared;
+  if (expected === undefined || handleKind(socket) !== 'tcp') return applyToSocket(socket, record, request, fd, hooks);
+  const { native, scratch } = nativeCall();
+  scratch[Slot.MASK] = request.mask | Field.NO_READBACK | Field.TCP_KNOWN;
+  scratch[Slot.ENABLED] = 1;
+  scratch[Slot.IDLE] = request.idleMs;
+  scratch[Slot.INTERVAL] = request.intervalMs;
+  scratch[Slot.COUNT] = request.count;
+  scratch[Slot.USER_TIMEOUT] = request.userTimeoutMs as number;
+  throwIfFailed(scratch, native.apply(fd, scratch), fd);
+  return remember(socket, record, request, expected, hooks);
 }
 
 /** @internal Whether this library applied keep-alive settings to `socket`, or waits to at 'connect'. */
 export function keepAliveConfigured(socket: net.Socket): boolean {
-  const record = applied.get(socket);
+  const record = appliedTo(socket);
   return record !== undefined && (record.settings !== undefined || record.deferred !== undefined);
 }
 
@@ -270,11 +344,11 @@ export function whenKeepAliveApplied(socket: net.Socket): Promise<KeepAliveSetti
   } catch (error) {
     return Promise.reject(error);
   }
-  const record = applied.get(socket);
+  const record = appliedTo(socket);
   if (!record || (record.settings === undefined && record.deferred === undefined && record.error === undefined)) {
     return Promise.reject(invalidArgValue('socket', '[net.Socket]', 'has no keep-alive settings from setKeepAlive()'));
   }
-  if (record.deferred !== undefined) return new Promise((resolve, reject) => record.waiters.push([resolve, reject]));
+  if (record.deferred !== undefined) return new Promise((resolve, reject) => (record.waiters ??= []).push([resolve, reject]));
   if (record.error) return Promise.reject(record.error);
   return Promise.resolve(record.settings as KeepAliveSettings);
 }
@@ -288,7 +362,7 @@ export function getKeepAlive(socket: SocketLike): KeepAliveSettings {
   const fd = connectedFd(socket);
   const settings = readSettings(fd);
   if (nativeCall().scratch[Slot.MASK] & Field.TIMES_UNVERIFIED && typeof socket !== 'number') {
-    const last = applied.get(socket)?.settings;
+    const last = appliedTo(socket)?.settings;
     if (last) {
       settings.idle = last.idle;
       settings.interval = last.interval;
@@ -318,7 +392,7 @@ export interface KeepAliveCheck {
  */
 export function checkKeepAlive(socket: net.Socket): KeepAliveCheck | null {
   netSocket('socket', socket);
-  const expected = applied.get(socket)?.settings;
+  const expected = appliedTo(socket)?.settings;
   if (!expected) return null;
   const actual = getKeepAlive(socket);
   const fields = ['enabled', 'idle', 'interval', 'count', 'userTimeout'] as const;
