@@ -112,6 +112,10 @@ export function deferSampling(s: Sampled, until: number): void {
   if (s.sampledAt < 0 && s.deferredTo < 0) return; // not sampled
   removeFromList(s);
   unbucket(s);
+  // With nothing waiting, the ticks stopped advancing nextBucket (or there
+  // were none): start from now, so the first tick does not walk every
+  // second since.
+  if (waiting === 0) nextBucket = Math.floor(Date.now() / BUCKET_MS);
   const key = Math.max(Math.floor(until / BUCKET_MS), nextBucket);
   let bucket = buckets.get(key);
   if (bucket === undefined) {
