@@ -4,7 +4,7 @@
  * `errno` and `syscall` like the errors of the `net` module.
  * @packageDocumentation
  */
-import { inspect, getSystemErrorName } from 'node:util';
+import { inspect, getSystemErrorMap, getSystemErrorName } from 'node:util';
 
 /** Codes of the errors this library raises itself (beside the OS codes). */
 export type LibraryErrorCode =
@@ -17,7 +17,9 @@ export type LibraryErrorCode =
   | 'ERR_TCP_KEEPALIVE_NOT_CONNECTED'
   | 'ERR_TCP_KEEPALIVE_UNSUPPORTED'
   | 'ERR_TCP_KEEPALIVE_BINDING'
-  | 'ERR_TCP_KEEPALIVE_INTERNAL';
+  | 'ERR_TCP_KEEPALIVE_INTERNAL'
+  | 'ERR_TCP_KEEPALIVE_DISCONNECTED'
+  | 'ERR_TCP_KEEPALIVE_QUEUE_FULL';
 
 /** Node's name for libuv's negative errno ('ETIMEDOUT'), or undefined when it has none. */
 export function errorName(uvErrno: number): string | undefined {
@@ -27,6 +29,12 @@ export function errorName(uvErrno: number): string | undefined {
   } catch {
     return undefined; // not a negative integer: no name
   }
+}
+
+/** libuv's negative errno for Node's name of it ('ETIMEDOUT' → -110 on Linux, -4039 on Windows). */
+export function errnoOf(name: string): number | undefined {
+  for (const [errno, [known]] of getSystemErrorMap()) if (known === name) return errno;
+  return undefined;
 }
 
 /** An error raised by this library, with a stable `code` to branch on. */

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 export {
+  errnoOf,
   errorName,
   invalidArgType,
   invalidArgValue,

@@ -140,6 +140,12 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
   private deadlinePending = false;
   /** The peer broke the protocol: nothing more is delivered. */
   private violated = false;
+  /**
+   * @internal Sequence number of the last PING handed to the socket (0: none
+   * yet). Frames written to the socket before it are in the stream ahead of
+   * it, so a PONG for a later sequence proves the peer read them.
+   */
+  lastPingSeq = 0;
 
   constructor(socket: net.Socket, options?: ChannelOptions) {
     super();
@@ -158,7 +164,10 @@ export class HeartbeatChannel extends EventEmitter<ChannelEvents> implements Dea
         ? undefined
         : new Heartbeat(
             {
-              sendPing: (seq, timestamp) => this.writePing(pingPongFrame(FrameType.PING, seq, timestamp)),
+              sendPing: (seq, timestamp) => {
+                this.lastPingSeq = seq;
+                this.writePing(pingPongFrame(FrameType.PING, seq, timestamp));
+              },
               isDraining: () => this.isDraining(),
             },
             heartbeatOptions,

@@ -23,6 +23,8 @@ export {
   type ChannelOptions,
   type HeartbeatTimeoutError,
 } from './channel';
+export { Backoff, GRPC_BACKOFF, validateBackoffOptions, type BackoffOptions } from './backoff';
+export { ReconnectingChannel, type ReconnectAttempt, type ReconnectingChannelEvents, type ReconnectingChannelOptions } from './reconnecting-channel';
 export { Heartbeat, type HeartbeatDeath, type HeartbeatEvents, type HeartbeatOptions, type HeartbeatTransport, type RttEstimate } from './engine';
 export {
   DEFAULT_MAX_FRAME_BYTES,

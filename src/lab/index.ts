@@ -23,6 +23,7 @@ export {
 export { DRIVER_NAMES, USE_MODES, type DriverName, type Protection, type UseMode } from './drivers-config';
 export type { ChannelPeerConfig } from './actors/channel-peer';
 export type { ClientConfig } from './actors/client';
+export type { ReconnectingClientConfig } from './actors/reconnecting-client';
 export { METHODS, type Method, type MethodName } from './methods';
 export { TestNetwork, netnsSupport, removeStaleNamespaces } from './netns';
 export { renderClientTable } from './report-clients';
@@ -31,4 +32,4 @@ export { renderTable } from './report-text';
 export { runComparison, type LabProgress, type LabResult, type LabRow, type RunOptions } from './run';
 export { SCENARIOS, type Scenario, type ScenarioName } from './scenarios';
 export { SCALES, boundsOf, type Bounds, type LabSettings } from './settings';
-export { startChannelPeer, startClient, startPeer } from './start';
+export { startChannelPeer, startClient, startPeer, startReconnectingClient } from './start';

@@ -8,6 +8,7 @@ import { Actor } from './actor';
 import type { TestNetwork } from './netns';
 import type { ChannelPeerConfig } from './actors/channel-peer';
 import type { ClientConfig } from './actors/client';
+import type { ReconnectingClientConfig } from './actors/reconnecting-client';
 
 /** The compiled actor scripts (lib/lab/actors), also when this module runs from src/. */
 const scripts = path.resolve(__dirname, '..', '..', 'lib', 'lab', 'actors');
@@ -54,4 +55,11 @@ export async function startChannelPeer(
   const actor = new Actor(argv, 'channel-peer');
   const listening = await actor.next('listening', timeoutMs);
   return { actor, host, port: listening.port as number };
+}
+
+/** Starts a reconnecting-channel client (actors/reconnecting-client) on the client host; it reports its own 'connected'. */
+export function startReconnectingClient(network: TestNetwork, options: Omit<ReconnectingClientConfig, 'host' | 'port'> & { port?: number } = {}): Actor {
+  const config: ReconnectingClientConfig = { ...options, host: network.peerAddress, port: options.port ?? 7000 };
+  const command = [process.execPath, path.join(scripts, 'reconnecting-client.js'), JSON.stringify(config)];
+  return new Actor(['ip', ...network.execArgs('client', command)], 'reconnecting-client');
 }

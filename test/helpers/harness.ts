@@ -13,6 +13,7 @@ export {
   startChannelPeer,
   startClient,
   startPeer,
+  startReconnectingClient,
   type ActorEvent,
   type LabResult,
 } from '../../src/lab';

@@ -24,6 +24,8 @@ export interface ChannelPeerConfig {
   echo?: boolean;
   /** Send a 100-byte DATA frame to every client this often, ms. */
   sendEveryMs?: number;
+  /** Report every DATA payload received ('data', as text). */
+  reportData?: boolean;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChannelPeerConfig;
@@ -46,6 +48,7 @@ const server = net.createServer((socket) => {
   };
   const decoder = new FrameDecoder({
     data: (payload) => {
+      if (config.reportData) report('data', { payload: payload.toString() });
       if (config.echo) socket.write(encodeFrame(FrameType.DATA, payload));
     },
     ping: (seq, timestamp) => {
