@@ -13,7 +13,7 @@ const root = path.resolve(__dirname, '..');
 const src = path.join(root, 'src');
 
 /** The layers, bottom to top; 'entry' holds the package's public entry points. */
-const LAYERS = ['common', 'native', 'socket', 'death', 'policy', 'heartbeat', 'lab', 'cli', 'entry'] as const;
+const LAYERS = ['common', 'metrics', 'native', 'socket', 'death', 'policy', 'heartbeat', 'lab', 'cli', 'entry'] as const;
 const ENTRY_MAY_NOT_REACH = new Set(['lab', 'cli']);
 
 function sourceFiles(dir: string): string[] {

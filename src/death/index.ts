@@ -7,7 +7,7 @@
  * heartbeat) declare its own deaths through a generic hook: this layer knows
  * nothing of any detector.
  *
- * May import: ../common, ../native, ../socket and Node.
+ * May import: ../common, ../metrics, ../native, ../socket and Node.
  * @packageDocumentation
  */
 export { classifyDeath, type Classification, type DeathContext, type DeathReason, type DetectedBy } from './classify';

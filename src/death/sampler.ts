@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import { SharedTimer } from '../common';
+import { observe } from '../metrics';
 
 /** What the sampler drives. */
 export interface Sampled {
@@ -153,3 +154,5 @@ export function stopSampling(s: Sampled): void {
 export function sampledCount(): number {
   return everyTick.length + waiting;
 }
+
+observe('tcp_keepalive.connection.watched', (report) => report(sampledCount()));

@@ -8,6 +8,7 @@
 import { EventEmitter, errorMonitor } from 'node:events';
 import type * as net from 'node:net';
 import { booleanArg, libraryError, netSocket, numberArg, optionsObject } from '../common';
+import { countDeath, refreshMeter } from '../metrics';
 import { connectedFd } from '../native';
 import {
   checkKeepAlive,
@@ -171,6 +172,7 @@ export class Watcher<Reason extends string = never, By extends string = never, D
       'observe',
     );
     startSampling(this);
+    refreshMeter();
     if (!socket.pending && !socket.connecting) this.onConnect();
   }
 
@@ -408,6 +410,8 @@ export class Watcher<Reason extends string = never, By extends string = never, D
     }
     if (this.keepAlive) report.keepAlive = this.keepAlive;
     if ('detail' in fields) report.detail = fields.detail as Detail;
+    // A detector (the heartbeat) counts the deaths it finds itself, also where no watcher runs.
+    if (fields.via !== 'detector') countDeath(report.reason, report.detectedBy, report.lastDataReceivedAgo);
     // A concrete tuple: TypeScript cannot relate a generic class's event map to EventEmitter's.
     (this as EventEmitter).emit('dead', report);
     return report;

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { booleanArg, integerArg, methodsOf, numberArg, optionsObject } from '../common';
+import { countDeath, recordRtt, refreshMeter } from '../metrics';
 import { clock, table, RX, TX, VERDICT_PENDING, type RowOwner, type RttEstimate } from './scheduler';
 
 export type { RttEstimate } from './scheduler';
@@ -133,6 +134,7 @@ export class Heartbeat implements RowOwner {
     const o = validateHeartbeatOptions(options);
     this.bound = o.idle + o.interval * o.count;
     table.add(this, o.idle, o.interval, o.count, o.jitter, o.sendPings);
+    refreshMeter();
   }
 
   /** Something was received (any byte is liveness). O(1), allocation-free. */
@@ -256,12 +258,14 @@ export class Heartbeat implements RowOwner {
         rtt: this.rtt,
       };
       this.leaveTable(DEAD);
+      countDeath('heartbeat-timeout', 'heartbeat', death.silence);
       this.emitter?.emit('dead', death);
     });
   }
 
   private addRttSample(sample: number): void {
     table.addRttSample(this.row, sample);
+    recordRtt(sample);
   }
 
 }

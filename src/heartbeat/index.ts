@@ -5,7 +5,7 @@
  * its channel and server; adapters for protocols that have their own ping
  * (ws, HTTP/2). A channel reports its deaths through the socket's watcher.
  *
- * May import: ../common, ../socket, ../death and Node.
+ * May import: ../common, ../metrics, ../socket, ../death and Node.
  * @packageDocumentation
  */
 export {

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SharedTimer } from '../common';
+import { observe } from '../metrics';
 
 /** Smoothed round-trip time from PONG echoes (RFC 6298 weights), ms. */
 export interface RttEstimate {
@@ -278,3 +279,5 @@ function jittered(ms: number, jitter: number): number {
 
 /** The process-wide (per thread) table. */
 export const table = new HeartbeatTable();
+
+observe('tcp_keepalive.heartbeat.active', (report) => report(table.size));

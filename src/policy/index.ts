@@ -7,7 +7,7 @@
  * `--import tcp-keepalive/register`; a socket factory for clients that take
  * one. It never destroys or changes a socket it could not protect.
  *
- * May import: ../common, ../socket, ../death and Node.
+ * May import: ../common, ../metrics, ../socket, ../death and Node.
  * @packageDocumentation
  */
 export { parsePolicy, POLICY_VARIABLE, resolvePolicy, type ProtectionPolicy } from './policy';

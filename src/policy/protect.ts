@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { booleanArg, functionArg, invalidArgValue, optionsObject } from '../common';
 import { watch, type DeathReason, type DeathReport, type Watcher } from '../death';
+import { observe, refreshMeter } from '../metrics';
 import { applyPolicyKeepAlive, keepAliveConfigured, prepareKeepAlive, setKeepAlive, type PolicyHooks, type PreparedKeepAlive } from '../socket';
 import { resolvePolicy, type ProtectionPolicy, type ResolvedPolicy } from './policy';
 
@@ -83,6 +84,19 @@ export interface ProtectionEvents {
 
 type Origin = keyof ProtectionStats['via'];
 
+// Every handle's work, for the metrics: read only when they are collected.
+const processTotals = { via: { client: 0, server: 0, undici: 0, patch: 0 }, repaired: 0 };
+const foundBy = {
+  client: { 'tcp_keepalive.found_by': 'client' },
+  server: { 'tcp_keepalive.found_by': 'server' },
+  undici: { 'tcp_keepalive.found_by': 'undici' },
+  patch: { 'tcp_keepalive.found_by': 'patch' },
+} as const;
+observe('tcp_keepalive.connection.protected', (report) => {
+  for (const origin of ['client', 'server', 'undici', 'patch'] as const) report(processTotals.via[origin], foundBy[origin]);
+});
+observe('tcp_keepalive.keepalive.repaired', (report) => report(processTotals.repaired));
+
 const PROTECT_OPTIONS: ReadonlySet<string> = new Set(['filter', 'onError', 'patchSocketConnect']);
 
 /**
@@ -114,6 +128,7 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
     onRepairFailure: (error, socket) => this.failed(error, socket),
     onRepaired: () => {
       this.counts.repaired++;
+      processTotals.repaired++;
     },
   };
   // Listeners of sockets waiting for 'connect', shared by all of them (Node
@@ -227,6 +242,8 @@ export class ConnectionProtection extends EventEmitter<ProtectionEvents> {
     }
     this.counts.protected++;
     this.counts.via[origin]++;
+    processTotals.via[origin]++;
+    refreshMeter();
     if (this.policy.sampleInterval !== undefined) this.watch(socket);
   }
 
