@@ -14,6 +14,7 @@
 #include <climits>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "tcp_keepalive.h"
 
@@ -250,6 +251,62 @@ Napi::Value FindSocket(const Napi::CallbackInfo& info) {
 }
 #endif
 
+#ifdef __linux__
+// A port filter from JavaScript: an integer in 0..65535 (0: any).
+bool PortFilter(const Napi::Value& value, int* port) {
+  if (!value.IsNumber()) return false;
+  double p = value.As<Napi::Number>().DoubleValue();
+  if (!(p >= 0 && p <= 65535) || std::floor(p) != p) return false;
+  *port = static_cast<int>(p);
+  return true;
+}
+
+// diagTcp(localPort, remotePort) → the matching connections of this network
+// namespace, each { family, localAddress, localPort, remoteAddress,
+// remotePort, timer, timerExpiresMs, timerRetransmits, uid, inode, info }
+// with `info` a scratch-shaped Float64Array (TK_SLOT_PRESENT, TK_SLOT_INFO + i);
+// or libuv's negative errno when sock_diag failed.
+Napi::Value DiagTcp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int local_port = 0, remote_port = 0;
+  if (info.Length() < 2 || !PortFilter(info[0], &local_port) || !PortFilter(info[1], &remote_port)) {
+    Napi::TypeError::New(env, "tcp-keepalive native: expected (local port, remote port), each 0..65535").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<tk_diag_entry> entries(64);
+  int count = 0;
+  // Connections come and go between two dumps: a few tries with room for what the last one found.
+  for (int attempt = 0; attempt < 4; attempt++) {
+    int err = tk_diag_tcp(local_port, remote_port, entries.data(), static_cast<int>(entries.size()), &count);
+    if (err != 0) return Napi::Number::New(env, tk_uv_error(err));
+    if (count <= static_cast<int>(entries.size())) break;
+    entries.resize(static_cast<size_t>(count) + 64);
+  }
+  if (count > static_cast<int>(entries.size())) count = static_cast<int>(entries.size());
+  Napi::Array list = Napi::Array::New(env, static_cast<size_t>(count));
+  for (int i = 0; i < count; i++) {
+    const tk_diag_entry& e = entries[static_cast<size_t>(i)];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("family", e.family);
+    o.Set("localAddress", e.local_address);
+    o.Set("localPort", e.local_port);
+    o.Set("remoteAddress", e.remote_address);
+    o.Set("remotePort", e.remote_port);
+    o.Set("timer", e.timer);
+    o.Set("timerExpiresMs", static_cast<double>(e.timer_expires_ms));
+    o.Set("timerRetransmits", e.timer_retransmits);
+    o.Set("uid", static_cast<double>(e.uid));
+    o.Set("inode", static_cast<double>(e.inode));
+    Napi::Float64Array scratch = Napi::Float64Array::New(env, kScratchLength);
+    scratch[TK_SLOT_PRESENT] = e.info.present;
+    for (int f = 0; f < TK_I_COUNT; f++) scratch[TK_SLOT_INFO + f] = (e.info.present & (1u << f)) ? e.info.values[f] : 0;
+    o.Set("info", scratch);
+    list.Set(static_cast<uint32_t>(i), o);
+  }
+  return list;
+}
+#endif
+
 Napi::Object Range(Napi::Env env, const tk_range& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("min", static_cast<double>(r.min));
@@ -280,6 +337,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pending", Napi::Function::New(env, Pending, "pending"));
 #ifdef _WIN32
   exports.Set("findSocket", Napi::Function::New(env, FindSocket, "findSocket"));
+#endif
+#ifdef __linux__
+  exports.Set("diagTcp", Napi::Function::New(env, DiagTcp, "diagTcp"));
 #endif
   exports.Set("supported", Napi::Number::New(env, tk_supported()));
   exports.Set("limits", Limits(env));

@@ -215,6 +215,40 @@ void tk_get_limits(tk_limits* out);
 const char* tk_op_syscall(int op);
 const char* tk_op_option(int op);
 
+#ifdef __linux__
+// @contract DiagTimer: which timer of a connection the kernel reports
+// through sock_diag (inet_diag_msg.idiag_timer).
+enum tk_diag_timer {
+  TK_TIMER_NONE = 0,               // none: no timer pending
+  TK_TIMER_RETRANSMIT = 1,         // retransmit: retransmission (or loss-probe) timer; `retransmits` counts retransmissions
+  TK_TIMER_KEEPALIVE = 2,          // keepalive: keep-alive timer; `retransmits` counts unanswered probes
+  TK_TIMER_TIME_WAIT = 3,          // time-wait: TIME_WAIT expiry
+  TK_TIMER_ZERO_WINDOW_PROBE = 4   // zero-window-probe: probing a peer whose receive window is zero
+};
+
+// One TCP connection of this network namespace as sock_diag reports it,
+// read without touching its socket.
+typedef struct tk_diag_entry {
+  int family;                 // 4 or 6
+  char local_address[46];     // numeric, as inet_ntop writes it
+  int local_port;
+  char remote_address[46];
+  int remote_port;
+  int timer;                  // enum tk_diag_timer
+  uint32_t timer_expires_ms;  // until the timer fires, ms
+  int timer_retransmits;      // see enum tk_diag_timer
+  uint32_t uid;               // owner of the socket
+  uint64_t inode;             // the socket's inode (ss's ino:)
+  tk_tcp_info info;           // the kernel's struct tcp_info, decoded as tk_get_tcp_info does
+} tk_diag_entry;
+
+// Every TCP socket of the caller's network namespace, IPv4 then IPv6, whose
+// local port is `local_port` and remote port `remote_port` (0: any): the
+// first `max` into `out`; *count receives how many matched (more than `max`
+// means: call again with room for *count).
+int tk_diag_tcp(int local_port, int remote_port, tk_diag_entry* out, int max, int* count);
+#endif
+
 #ifdef _WIN32
 // Windows only: the SOCKET of the libuv TCP handle on `loop` (a uv_loop_t*)
 // whose local and remote endpoints match; *found = (tk_socket)-1 if none.

@@ -114,6 +114,15 @@ export const TCP_STATES = [${states.map((s) => `'${s.key.slice('TK_STATE_'.lengt
 
 /** A TCP state, named as in RFC 793 / netstat. */
 export type TcpState = (typeof TCP_STATES)[number];`);
+  const timers = need('DiagTimer').entries;
+  timers.forEach((t, i) => {
+    if (t.value !== i) throw new Error(`gen-contract: DiagTimer ${t.key} is ${t.value}, expected ${i} (the list is indexed by value)`);
+  });
+  out.push(`/** The timers sock_diag reports for a connection, indexed by the kernel's idiag_timer. */
+export const DIAG_TIMERS = [${timers.map((t) => `'${/^([\w-]+):/.exec(t.comment)?.[1]}'`).join(', ')}] as const;
+
+/** A connection's pending timer, as sock_diag reports it. */
+export type DiagTimer = (typeof DIAG_TIMERS)[number];`);
   const iface = [
     `/**
  * A normalized snapshot of the kernel's view of a TCP connection, from

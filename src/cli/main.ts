@@ -12,21 +12,26 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bindingPath } from '../native';
 import { COMPARE_HELP, compare } from './compare';
+import { PROBE_HELP, probe } from './probe';
 
 const HELP = `Usage: tcp-keepalive <command> [options]
 
 Commands:
   compare   kill real peers (network namespaces as root, loopback otherwise) and
             measure which way of detecting a dead peer notices, how fast, with which error
+  probe     one connection live: TCP_INFO, the keep-alive timer, the bound within which it
+            would be declared dead; connect to HOST:PORT, or attach read-only (--sport/--dport)
   version   the package's version, this Node, and the native binary in use
 
 Run \`tcp-keepalive <command> --help\` for the command's options.
 
-${COMPARE_HELP}`;
+${COMPARE_HELP}
+${PROBE_HELP}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'compare') return compare(rest);
+  if (command === 'probe') return probe(rest);
   if (command === 'version' || command === '--version' || command === '-v') return version();
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(HELP);

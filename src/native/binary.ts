@@ -44,6 +44,22 @@ export type Failure = string | [syscall: string, option: string] | undefined;
  * its slots are Slot in ./contract), reads its request from the scratch and
  * writes its result into it; the addon keeps no reference to it.
  */
+/** One connection as diagTcp reports it; `info` is shaped like a scratch (read with tcpInfoFromScratch). */
+export interface NativeDiagEntry {
+  family: 4 | 6;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** DiagTimer in ./contract. */
+  timer: number;
+  timerExpiresMs: number;
+  timerRetransmits: number;
+  uid: number;
+  inode: number;
+  info: Float64Array;
+}
+
 export interface NativeBinding {
   /** Checks the socket, applies the masked settings, reads all back. */
   apply(socket: number, scratch: Float64Array): Failure;
@@ -57,6 +73,11 @@ export interface NativeBinding {
   pending(socket: number, scratch: Float64Array): Failure;
   /** Windows only: the SOCKET whose local and remote endpoints match, or -1. */
   findSocket?(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): number;
+  /**
+   * Linux only: the TCP connections of this network namespace with these
+   * ports (0: any), from sock_diag; libuv's negative errno on failure.
+   */
+  diagTcp?(localPort: number, remotePort: number): NativeDiagEntry[] | number;
   /** Bit set of the settings this OS supports (Field in ./contract). */
   readonly supported: number;
   /** This OS's ranges. */

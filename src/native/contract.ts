@@ -79,6 +79,12 @@ export const TCP_STATES = ['UNKNOWN', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FI
 /** A TCP state, named as in RFC 793 / netstat. */
 export type TcpState = (typeof TCP_STATES)[number];
 
+/** The timers sock_diag reports for a connection, indexed by the kernel's idiag_timer. */
+export const DIAG_TIMERS = ['none', 'retransmit', 'keepalive', 'time-wait', 'zero-window-probe'] as const;
+
+/** A connection's pending timer, as sock_diag reports it. */
+export type DiagTimer = (typeof DIAG_TIMERS)[number];
+
 /**
  * A normalized snapshot of the kernel's view of a TCP connection, from
  * TCP_INFO (Linux), TCP_CONNECTION_INFO (macOS), SIO_TCP_INFO (Windows). Times

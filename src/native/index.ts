@@ -7,7 +7,7 @@
  * May import: ../common and Node. Nothing above it.
  * @packageDocumentation
  */
-export { binding, bindingPath, type NativeBinding, type OsLimits, type Range } from './binary';
+export { binding, bindingPath, type NativeBinding, type NativeDiagEntry, type OsLimits, type Range } from './binary';
 export { nativeCall, throwIfFailed } from './call';
-export { Field, Slot, Status, TCP_STATES, tcpInfoFromScratch, type TcpInfo, type TcpState } from './contract';
+export { DIAG_TIMERS, Field, Slot, Status, TCP_STATES, tcpInfoFromScratch, type DiagTimer, type TcpInfo, type TcpState } from './contract';
 export { connectedFd, handleKind, socketState, type SocketLike, type SocketState } from './descriptor';

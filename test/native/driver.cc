@@ -79,6 +79,22 @@ int main(int argc, char** argv) {
   int has_error = 0;
   int64_t readable = 0;
   CHECK(tk_pending(987654, &has_error, &readable) == EBADF, "pending on a closed fd refused");
+  // sock_diag: the kernel's listing parsed under the sanitizers, with room
+  // for all, for one and for none of the matches.
+  {
+    struct sockaddr_in mine;
+    socklen_t mine_len = sizeof mine;
+    getsockname(client, (struct sockaddr*)&mine, &mine_len);
+    tk_diag_entry entries[4];
+    for (long i = 0; i < rounds / 1000 + 1; i++) {
+      int count = -1;
+      CHECK(tk_diag_tcp(ntohs(mine.sin_port), 0, entries, 4, &count) == 0 && count == 1, "diag: the client's connection");
+      CHECK(entries[0].remote_port == ntohs(sa.sin_port) && (entries[0].info.present & 1), "diag: its ports and TCP_INFO");
+      CHECK(tk_diag_tcp(0, 0, entries, 1, &count) == 0 && count >= 3, "diag: everything, room for one");
+      CHECK(tk_diag_tcp(0, 0, entries, 0, &count) == 0 && count >= 3, "diag: everything, room for none");
+    }
+  }
+
   // Data and a reset waiting: seen without being consumed, twice alike.
   {
     CHECK(write(accepted, "hello", 5) == 5, "write");
@@ -112,7 +128,7 @@ int main(int argc, char** argv) {
   close(client);
   if (accepted >= 0) close(accepted);
   close(listener);
-  printf("%ld rounds of check/apply/read/SO_ERROR/TCP_INFO, bad descriptors: %d failures\n", rounds, failures);
+  printf("%ld rounds of check/apply/read/SO_ERROR/TCP_INFO/sock_diag, bad descriptors: %d failures\n", rounds, failures);
   printf("%d passed, %d failed\n", failures == 0 ? 1 : 0, failures == 0 ? 0 : 1);
   return failures == 0 ? 0 : 1;
 }
