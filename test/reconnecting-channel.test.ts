@@ -155,6 +155,29 @@ describe('ReconnectingChannel messages', () => {
     expect(() => channel.send('late')).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
   });
 
+  it('a message sent while the dying connection still closes is held for the next one, not written into it', async () => {
+    const received: string[][] = [];
+    let connections = 0;
+    const server = createHeartbeatServer({}, (c) => {
+      const mine: string[] = [];
+      received.push(mine);
+      c.on('message', (m) => mine.push(m.toString()));
+      if (connections++ === 0) setTimeout(() => c.close(), 50); // the first connection: the server ends it
+    });
+    const port = await listen(server);
+    open.push({ close: () => server.close() });
+    const channel = reconnecting(port);
+    const [first] = await nextEvent<[HeartbeatChannel]>(channel, 'connected');
+    // Told of the peer's FIN before the socket closes: our side is ended already.
+    first.once('dead', () => expect(channel.send('late')).toBe(false));
+    const [, inDoubt] = await nextEvent<[unknown, Buffer[]]>(channel, 'dead');
+    expect(inDoubt.map(String)).not.toContain('late');
+    await nextEvent(channel, 'connected');
+    await within((async () => { while ((received[1]?.length ?? 0) < 1) await sleep(10); })(), 3000, 'the held message');
+    expect(received[1]).toEqual(['late']);
+    expect(received[0]).toEqual([]);
+  });
+
   it('confirms written messages by the PONG of a PING sent after them, even while traffic flows both ways', async () => {
     const received: string[] = [];
     const server = createHeartbeatServer({}, (c) =>

@@ -237,7 +237,9 @@ export class ReconnectingChannel extends EventEmitter<ReconnectingChannelEvents>
     // Only straight into the socket: a frame held in the channel's own queue
     // would go out after PINGs written meanwhile, and a PONG to those would
     // confirm it falsely.
-    return channel.queuedDataBytes === 0 && !channel.socket.writableNeedDrain;
+    // A connection whose death was reported takes nothing more (after the
+    // peer's FIN Node makes every write fail): held for the next connection.
+    return this.deathReport === undefined && channel.queuedDataBytes === 0 && !channel.socket.writableNeedDrain && channel.socket.writable;
   }
 
   private write(channel: HeartbeatChannel, payload: Buffer | Uint8Array): void {
