@@ -88,8 +88,9 @@ type State = 'connecting' | 'connected' | 'waiting' | 'closed';
  * What it guarantees about messages (it is not a durable queue):
  * - **At most once.** The channel never writes a message twice.
  * - **In order, not lost in this process.** A message held while
- *   disconnected or behind backpressure is written, in order, on the next
- *   connection; one that cannot be held makes `send` throw.
+ *   disconnected, behind backpressure, or sent while a connection dies is
+ *   written, in order, on the next connection; one that cannot be held
+ *   makes `send` throw.
  * - **Confirmed or reported.** A written message is confirmed when the peer
  *   answers a PING sent after it (the stream is ordered, so the peer has
  *   read it). Messages written to a connection that died unconfirmed are
