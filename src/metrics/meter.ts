@@ -53,6 +53,26 @@ export function refreshMeter(): void {
   const current = a.metrics.getMeterProvider();
   if (current === provider) return;
   provider = current;
+  deaths = detectionTime = rtt = undefined;
+  // The SDK is the application's: if it throws, metrics stop, nothing else does.
+  sdkCall(() => makeInstruments(current));
+}
+
+/** Runs a call into the SDK; a failure is warned about once and swallowed. */
+function sdkCall(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    if (warned) return;
+    warned = true;
+    process.emitWarning(`tcp-keepalive: OpenTelemetry metrics failed and are left out: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'TCP_KEEPALIVE_METRICS',
+    });
+  }
+}
+let warned = false;
+
+function makeInstruments(current: otel.MeterProvider): void {
   const meter = current.getMeter('tcp-keepalive', version());
   const spec = (name: InstrumentName): otel.MetricOptions => {
     const s: InstrumentSpec = INSTRUMENTS[name];
@@ -78,19 +98,24 @@ function addObserver(meter: otel.Meter, name: InstrumentName, read: (report: Rep
  */
 export function observe(name: InstrumentName, read: (report: Report) => void): void {
   observers.set(name, read);
-  if (provider !== undefined) addObserver(provider.getMeter('tcp-keepalive', version()), name, read);
+  const current = provider;
+  if (current !== undefined) sdkCall(() => addObserver(current.getMeter('tcp-keepalive', version()), name, read));
 }
 
 /** A death, counted once by the mechanism that found it; `silenceMs`: since the last byte received, when known. */
 export function countDeath(reason: string, detectedBy: string, silenceMs: number | undefined): void {
   refreshMeter();
-  if (deaths === undefined) return;
+  const counter = deaths;
+  if (counter === undefined) return;
   const attributes = { 'tcp_keepalive.death.reason': reason, 'tcp_keepalive.death.detected_by': detectedBy };
-  deaths.add(1, attributes);
-  if (silenceMs !== undefined && Number.isFinite(silenceMs) && silenceMs >= 0) detectionTime?.record(silenceMs / 1000, attributes);
+  sdkCall(() => {
+    counter.add(1, attributes);
+    if (silenceMs !== undefined && Number.isFinite(silenceMs) && silenceMs >= 0) detectionTime?.record(silenceMs / 1000, attributes);
+  });
 }
 
 /** A heartbeat RTT sample, ms. */
 export function recordRtt(ms: number): void {
-  rtt?.record(ms / 1000);
+  const histogram = rtt;
+  if (histogram !== undefined) sdkCall(() => histogram.record(ms / 1000));
 }
