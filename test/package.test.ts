@@ -70,8 +70,8 @@ describe.runIf(process.platform === 'linux')('the packed package', { timeout: 30
       ['binding.gyp, native/*.cc, native/*.h, native/exports.map', 'the compile fallback where no prebuild matches', /^(binding\.gyp|native\/\w+\.(cc|h|map))$/],
       ['scripts/install.cjs', "npm's install step: the prebuild that fits, else a message and the compile fallback", /^scripts\/install\.cjs$/],
       ['lib/entry/*', 'the public entries: ".", "./heartbeat", "./protocol", "./register", in CommonJS and ESM with types', /^lib\/entry\/\w+\.(js|mjs|d\.ts|d\.mts)$/],
-      ['lib/{common,native,socket,death,policy,heartbeat}/*', 'the library the entries load', /^lib\/(common|native|socket|death|policy|heartbeat)\/[\w-]+\.(js|d\.ts)$/],
-      ['lib/{lab,cli}/**', 'the tcp-keepalive command (compare): loaded only when the command runs', /^lib\/(lab|cli)\/([\w-]+\/)?[\w-]+\.(js|d\.ts)$/],
+      ['lib/{common,metrics,native,socket,death,policy,heartbeat}/*', 'the library the entries load', /^lib\/(common|metrics|native|socket|death|policy|heartbeat)\/[\w-]+\.(js|d\.ts)$/],
+      ['lib/{lab,cli}/**', 'the tcp-keepalive command (compare, probe): loaded only when the command runs', /^lib\/(lab|cli)\/([\w-]+\/)?[\w-]+\.(js|d\.ts)$/],
       ['prebuilds/PLATFORM-ARCH/*.node', 'binaries that install without a compiler (made by the prebuild scripts)', /^prebuilds\/[\w-]+\/tcp-keepalive(\.(glibc|musl))?\.node$/, false],
     ];
     const unexplained = inPackage.filter((f) => !groups.some(([, , re]) => re.test(f)));
