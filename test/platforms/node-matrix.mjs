@@ -56,10 +56,16 @@ if (VERSIONS.includes(LAB_NODE) && process.getuid?.() === 0) {
   run(`Node ${LAB_NODE} lab (compare)`, nodeBinary(LAB_NODE), ['lib/cli/main.js', 'compare', '--methods', 'none,node,node-full,keepalive,keepalive-ut', '--json', json]);
   try {
     const { rows, settings } = JSON.parse(readFileSync(json, 'utf8'));
-    // Bounds run from the last ACK the client saw (the lab's own rule), with its margin.
+    // A timer's bound (keep-alive: idle + interval × count; the next probe
+    // meeting a rebooted host) runs from the last ACK the client saw; a
+    // bound of 0 is the peer's own FIN or RST, due at the fault itself —
+    // measured from the last ACK it would count the idle time before the
+    // fault (a crash 1 s after a keep-alive probe's ACK read as 1 s late).
+    // With the lab's margin either way.
     const slack = settings.margin;
     const full = rows.filter((r) => r.method === 'node-full');
-    const late = full.filter((r) => r.bound !== null && !(r.detected && (r.afterLastAck ?? r.detectedAfter) <= r.bound + slack));
+    const since = (r) => (r.bound === 0 ? r.detectedAfter : (r.afterLastAck ?? r.detectedAfter));
+    const late = full.filter((r) => r.bound !== null && !(r.detected && since(r) <= r.bound + slack));
     const same = full.every((r) => rows.find((k) => k.method === 'keepalive' && k.scenario === r.scenario).detected === r.detected);
     results.push({ label: `Node ${LAB_NODE} lab: node-full detects within its bound where keepalive does (${full.filter((r) => r.detected).length} of ${full.length} scenarios)`, ok: full.length > 0 && late.length === 0 && same });
   } catch (error) {
