@@ -7,6 +7,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,10 +116,19 @@ int diag_family(int family, int local_port, int remote_port, tk_diag_entry* out,
     close(fd);
     return err;
   }
-  alignas(nlmsghdr) static thread_local char buffer[65536];
+  // Large enough for what the kernel puts in one dump message (it sizes them
+  // to the reader's buffer, up to 32 KB). From the heap: a thread_local
+  // would make the binary need the dynamic loader (__tls_get_addr), and
+  // 64 KB is much for a worker thread's stack.
+  const size_t size = 65536;
+  char* buffer = static_cast<char*>(malloc(size));
+  if (buffer == nullptr) {
+    close(fd);
+    return ENOMEM;
+  }
   int result = 0;
   for (bool done = false; !done;) {
-    ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    ssize_t n = recv(fd, buffer, size, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       result = errno;
@@ -181,6 +191,7 @@ int diag_family(int family, int local_port, int remote_port, tk_diag_entry* out,
       }
     }
   }
+  free(buffer);
   close(fd);
   return result;
 }
