@@ -221,22 +221,24 @@ Napi::Value Pending(const Napi::CallbackInfo& info) {
   return result;
 }
 
-#ifdef _WIN32
-// A TCP port from JavaScript: an integer in 1..65535, checked before narrowing.
-bool PortArg(const Napi::Value& value, int* port) {
+#if defined(_WIN32) || defined(__linux__)
+// A TCP port from JavaScript: an integer in min..65535 (findSocket: 1; diagTcp: 0 = any), checked before narrowing.
+bool PortArg(const Napi::Value& value, int min, int* port) {
   if (!value.IsNumber()) return false;
   double p = value.As<Napi::Number>().DoubleValue();
-  if (!(p >= 1 && p <= 65535) || std::floor(p) != p) return false;
+  if (!(p >= min && p <= 65535) || std::floor(p) != p) return false;
   *port = static_cast<int>(p);
   return true;
 }
+#endif
 
+#ifdef _WIN32
 // findSocket(localAddress, localPort, remoteAddress, remotePort) → SOCKET or -1.
 Napi::Value FindSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int local_port = 0, remote_port = 0;
-  if (info.Length() < 4 || !info[0].IsString() || !PortArg(info[1], &local_port) || !info[2].IsString() ||
-      !PortArg(info[3], &remote_port)) {
+  if (info.Length() < 4 || !info[0].IsString() || !PortArg(info[1], 1, &local_port) || !info[2].IsString() ||
+      !PortArg(info[3], 1, &remote_port)) {
     Napi::TypeError::New(env, "tcp-keepalive native: bad arguments").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -252,15 +254,6 @@ Napi::Value FindSocket(const Napi::CallbackInfo& info) {
 #endif
 
 #ifdef __linux__
-// A port filter from JavaScript: an integer in 0..65535 (0: any).
-bool PortFilter(const Napi::Value& value, int* port) {
-  if (!value.IsNumber()) return false;
-  double p = value.As<Napi::Number>().DoubleValue();
-  if (!(p >= 0 && p <= 65535) || std::floor(p) != p) return false;
-  *port = static_cast<int>(p);
-  return true;
-}
-
 // diagTcp(localPort, remotePort) → the matching connections of this network
 // namespace, each { family, localAddress, localPort, remoteAddress,
 // remotePort, timer, timerExpiresMs, timerRetransmits, uid, inode, info }
@@ -269,7 +262,7 @@ bool PortFilter(const Napi::Value& value, int* port) {
 Napi::Value DiagTcp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int local_port = 0, remote_port = 0;
-  if (info.Length() < 2 || !PortFilter(info[0], &local_port) || !PortFilter(info[1], &remote_port)) {
+  if (info.Length() < 2 || !PortArg(info[0], 0, &local_port) || !PortArg(info[1], 0, &remote_port)) {
     Napi::TypeError::New(env, "tcp-keepalive native: expected (local port, remote port), each 0..65535").ThrowAsJavaScriptException();
     return env.Undefined();
   }

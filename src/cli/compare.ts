@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parsePolicy } from '../policy';
+import { parseCommand, usageError } from './command-line';
 import { compareClients } from './compare-clients';
 import {
   DRIVER_NAMES,
@@ -71,8 +71,7 @@ Examples:
 `;
 
 function fail(message: string): never {
-  process.stderr.write(`tcp-keepalive compare: ${message}\n(see --help)\n`);
-  process.exit(2);
+  return usageError('compare', message);
 }
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
@@ -91,43 +90,31 @@ function list<T extends string>(name: string, value: string | undefined, allowed
 
 /** Runs `tcp-keepalive compare` with its arguments. */
 export async function compare(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        scale: { type: 'string', default: 'fast' },
-        scenarios: { type: 'string' },
-        methods: { type: 'string' },
-        'ka-idle': { type: 'string' },
-        'ka-interval': { type: 'string' },
-        'ka-count': { type: 'string' },
-        'user-timeout': { type: 'string' },
-        'node-idle': { type: 'string' },
-        'hb-idle': { type: 'string' },
-        'hb-interval': { type: 'string' },
-        'hb-count': { type: 'string' },
-        concurrency: { type: 'string' },
-        clients: { type: 'string' },
-        policy: { type: 'string', default: 'idle=1s,interval=1s,count=2,userTimeout=auto' },
-        'own-keepalive': { type: 'string' },
-        cap: { type: 'string' },
-        node: { type: 'string' },
-        json: { type: 'string' },
-        html: { type: 'string' },
-        'no-color': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const parsed = parseCommand('compare', COMPARE_HELP, argv, {
+    scale: { type: 'string', default: 'fast' },
+    scenarios: { type: 'string' },
+    methods: { type: 'string' },
+    'ka-idle': { type: 'string' },
+    'ka-interval': { type: 'string' },
+    'ka-count': { type: 'string' },
+    'user-timeout': { type: 'string' },
+    'node-idle': { type: 'string' },
+    'hb-idle': { type: 'string' },
+    'hb-interval': { type: 'string' },
+    'hb-count': { type: 'string' },
+    concurrency: { type: 'string' },
+    clients: { type: 'string' },
+    policy: { type: 'string', default: 'idle=1s,interval=1s,count=2,userTimeout=auto' },
+    'own-keepalive': { type: 'string' },
+    cap: { type: 'string' },
+    node: { type: 'string' },
+    json: { type: 'string' },
+    html: { type: 'string' },
+    'no-color': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (parsed === undefined) return;
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(COMPARE_HELP);
-    return;
-  }
   if (v.clients !== undefined) {
     try {
       parsePolicy(v.policy as string);

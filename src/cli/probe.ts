@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { parseArgs } from 'node:util';
 import { watch, type DeathReport } from '../death';
+import { parseCommand, usageError } from './command-line';
 import { getKeepAlive, getTcpInfo, setKeepAlive, tcpConnections, type KeepAliveOptions, type KeepAliveSettings, type MachineConnection, type TcpInfo } from '../socket';
 
 /** `tcp-keepalive probe --help`. */
@@ -50,8 +50,7 @@ Examples:
 `;
 
 function fail(message: string): never {
-  process.stderr.write(`tcp-keepalive probe: ${message}\n(see --help)\n`);
-  process.exit(2);
+  return usageError('probe', message);
 }
 
 function number(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -177,33 +176,20 @@ class Printer {
 
 /** Runs `tcp-keepalive probe` with its arguments. */
 export async function probe(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        idle: { type: 'string' },
-        interval: { type: 'string' },
-        count: { type: 'string' },
-        'user-timeout': { type: 'string' },
-        sport: { type: 'string' },
-        dport: { type: 'string' },
-        every: { type: 'string' },
-        samples: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const parsed = parseCommand('probe', PROBE_HELP, argv, {
+    idle: { type: 'string' },
+    interval: { type: 'string' },
+    count: { type: 'string' },
+    'user-timeout': { type: 'string' },
+    sport: { type: 'string' },
+    dport: { type: 'string' },
+    every: { type: 'string' },
+    samples: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, true);
+  if (parsed === undefined) return;
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(PROBE_HELP);
-    return;
-  }
   const every = number('every', v.every, 10, 3_600_000) ?? 1000;
   const samples = number('samples', v.samples, 1, Number.MAX_SAFE_INTEGER);
   const sport = number('sport', v.sport, 1, 65535);
@@ -267,9 +253,9 @@ async function connect(host: string, port: number, options: KeepAliveOptions | u
   await new Promise<void>((resolve) => {
     const show = (): void => {
       if (socket.destroyed) return;
-      const info = getTcpInfo(socket);
+      // The kernel's listing has the timer and TCP_INFO alike; our own socket is read directly only if it is missing there.
       const listed = tcpConnections({ localPort: socket.localPort as number, remotePort: socket.remotePort as number })[0];
-      printer.sample(sampleOf(listed, info, local, remote, { ...settings, source: 'socket' }));
+      printer.sample(sampleOf(listed, listed?.info ?? getTcpInfo(socket), local, remote, { ...settings, source: 'socket' }));
       if (samples !== undefined && ++shown >= samples) finish();
     };
     const timer = setInterval(show, every);
